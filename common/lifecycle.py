@@ -1,0 +1,22 @@
+"""The one check for lifecycle moves. Each model keeps its own ``TRANSITIONS`` table."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext as _
+
+from common.errors import InvalidTransition
+
+
+def check_transition(instance: models.Model, target: str, *, field: str = "status") -> str:
+    """Raise ``InvalidTransition`` unless ``instance.<field> -> target`` is in the model's table."""
+    current = getattr(instance, field)
+    allowed = type(instance).TRANSITIONS.get(current, set())
+    if target not in allowed:
+        label = type(instance)._meta.verbose_name
+        raise InvalidTransition(
+            _("A %(model)s cannot move from %(current)s to %(target)s.")
+            % {"model": label, "current": current, "target": target},
+            extra={"current": current, "target": target, "allowed": sorted(str(a) for a in allowed)},
+        )
+    return current

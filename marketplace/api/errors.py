@@ -1,0 +1,71 @@
+"""One error shape for the whole API:
+
+``{"error": {"code": "<machine_code>", "message": "<human text>", "fields": {...}}}``
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from common.errors import DomainError
+
+
+def error_body(*, code: str, message: str, fields: dict | None = None, **extra) -> dict:
+    body = {"code": code, "message": str(message), "fields": fields or {}}
+    body.update(extra)
+    return {"error": body}
+
+
+def _flatten(detail) -> dict[str, list[str]]:
+    if isinstance(detail, dict):
+        result = {}
+        for key, value in detail.items():
+            if isinstance(value, dict):
+                for sub_key, sub_value in _flatten(value).items():
+                    result[f"{key}.{sub_key}"] = sub_value
+            elif isinstance(value, list):
+                result[key] = [str(item) if not isinstance(item, dict) else str(item) for item in value]
+            else:
+                result[key] = [str(value)]
+        return result
+    if isinstance(detail, list):
+        return {"non_field_errors": [str(item) for item in detail]}
+    return {"non_field_errors": [str(detail)]}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        return Response(
+            error_body(code=exc.code, message=exc.message, fields=exc.fields, **exc.extra), status=exc.status
+        )
+    if isinstance(exc, DjangoValidationError):
+        fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return Response(
+            error_body(code="validation_error", message=_("The request is not valid."), fields=fields),
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # a real server error: let Django log it and answer 500
+    if isinstance(exc, exceptions.ValidationError):
+        body = error_body(code="validation_error", message=_("The request is not valid."), fields=_flatten(exc.detail))
+    else:
+        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        code = getattr(exc, "default_code", "error")
+        if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+            code = "not_authenticated" if isinstance(exc, exceptions.NotAuthenticated) else "authentication_failed"
+        message = detail if isinstance(detail, str) else _("The request failed.")
+        body = error_body(code=code, message=message, fields={} if isinstance(detail, str) else _flatten(detail))
+    response.data = body
+    return response

@@ -1,0 +1,1 @@
+"""Demo data for the embedded quick start. Idempotent: every step looks before it creates."""

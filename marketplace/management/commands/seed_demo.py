@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from marketplace.demo.agreements import DEMO_PASSWORD, USERS, seed_frameworks, seed_parties
+
+
+class Command(BaseCommand):
+    help = "Load demo parties, users, frameworks and catalog. Idempotent. Refused when DEBUG is off."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--allow-production", action="store_true", help="Load even when DEBUG is off (never do this on a real system).")
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG and not options["allow_production"]:
+            raise CommandError("seed_demo refuses to run with DJANGO_DEBUG off: demo users have a public password.")
+        out = self.stdout.write
+        out("Seeding demo data…")
+        with transaction.atomic():
+            out("[1/2] parties and users")
+            orgs = seed_parties(out)
+            out("[2/2] frameworks, lots, ceiling prices and admissions")
+            seed_frameworks(out, orgs)
+        out(self.style.SUCCESS("Demo data ready. Sign in with any of these users, password " + DEMO_PASSWORD + ":"))
+        for username, _org_key, roles in USERS:
+            out(f"  {username:<10} {', '.join(roles)}")

@@ -1,0 +1,83 @@
+import os
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from agreements.models import Membership, Organization
+from tests.factories import AdmissionFactory, CeilingPriceFactory, FrameworkFactory, LotFactory, member
+
+requires_postgres = pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")),
+    reason="needs PostgreSQL (row locks, triggers, full-text search): set DATABASE_URL; CI does",
+)
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user=user)
+    return client
+
+
+@pytest.fixture
+def framework(db):
+    return FrameworkFactory()
+
+
+@pytest.fixture
+def lot(framework):
+    return LotFactory(framework=framework, number=1, title="Cloud hosting")
+
+
+@pytest.fixture
+def ceiling(lot):
+    return CeilingPriceFactory(lot=lot, unit="vCPU-hour")
+
+
+@pytest.fixture
+def authority_user(framework):
+    return member(Organization.Kind.AUTHORITY, Membership.Role.ADMINISTRATOR, organization=framework.authority)
+
+
+@pytest.fixture
+def buyer_user(db):
+    return member(Organization.Kind.BUYER, Membership.Role.REQUESTER)
+
+
+@pytest.fixture
+def approver_user(buyer_user):
+    organization = buyer_user.memberships.first().organization
+    return member(Organization.Kind.BUYER, Membership.Role.APPROVER, organization=organization)
+
+
+@pytest.fixture
+def other_buyer_user(db):
+    return member(Organization.Kind.BUYER, Membership.Role.REQUESTER, Membership.Role.APPROVER)
+
+
+@pytest.fixture
+def supplier_user(lot):
+    user = member(Organization.Kind.SUPPLIER, Membership.Role.PUBLISHER)
+    AdmissionFactory(supplier=user.memberships.first().organization, lot=lot)
+    return user
+
+
+@pytest.fixture
+def other_supplier_user(lot):
+    user = member(Organization.Kind.SUPPLIER, Membership.Role.PUBLISHER)
+    AdmissionFactory(supplier=user.memberships.first().organization, lot=lot)
+    return user
+
+
+@pytest.fixture
+def auditor_user(db):
+    return member(Organization.Kind.OVERSIGHT, Membership.Role.AUDITOR)

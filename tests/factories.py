@@ -1,0 +1,93 @@
+"""factory_boy factories shared by every test package."""
+
+from datetime import date
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+
+from agreements.models import Admission, CeilingPrice, FrameworkAgreement, Lot, Membership, Organization
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.test")
+    @factory.post_generation
+    def password(self, create, extracted, **kwargs):
+        self.set_password(extracted or "secret-pass-123")
+        if create:
+            self.save(update_fields=["password"])
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    kind = Organization.Kind.BUYER
+    name = factory.Sequence(lambda n: f"Organization {n}")
+    legal_identifier = factory.Sequence(lambda n: f"20{n:09d}")
+    identifier_scheme = "PE-RUC"
+    country = "PE"
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organization = factory.SubFactory(OrganizationFactory)
+    role = Membership.Role.REQUESTER
+
+
+class FrameworkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FrameworkAgreement
+
+    reference = factory.Sequence(lambda n: f"FA-TEST-{n:03d}")
+    title = factory.Sequence(lambda n: f"Test framework {n}")
+    authority = factory.SubFactory(OrganizationFactory, kind=Organization.Kind.AUTHORITY)
+    currency = "PEN"
+    status = FrameworkAgreement.Status.LIVE
+    start_date = date(2026, 1, 1)
+    end_date = date(2028, 12, 31)
+
+
+class LotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Lot
+
+    framework = factory.SubFactory(FrameworkFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"Lot {n}")
+
+
+class CeilingPriceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CeilingPrice
+
+    lot = factory.SubFactory(LotFactory)
+    unit = "vCPU-hour"
+    max_unit_price = Decimal("0.250000")
+
+
+class AdmissionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Admission
+
+    supplier = factory.SubFactory(OrganizationFactory, kind=Organization.Kind.SUPPLIER)
+    lot = factory.SubFactory(LotFactory)
+    status = Admission.Status.ADMITTED
+
+
+def member(kind: str, *roles: str, organization: Organization | None = None, username: str | None = None):
+    """A user belonging to a (new or given) organization of ``kind`` with ``roles``."""
+    organization = organization or OrganizationFactory(kind=kind)
+    user = UserFactory(**({"username": username} if username else {}))
+    for role in roles or (Membership.Role.REQUESTER,):
+        MembershipFactory(user=user, organization=organization, role=role)
+    return user
