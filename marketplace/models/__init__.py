@@ -1,0 +1,8 @@
+from marketplace.models.selection import (  # noqa: F401
+    Award,
+    Requirement,
+    RequirementCriterion,
+    RequirementEstimate,
+    SavedSearch,
+    SearchSnapshotEntry,
+)
