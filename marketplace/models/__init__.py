@@ -1,3 +1,4 @@
+from marketplace.models.notifications import Notification  # noqa: F401
 from marketplace.models.selection import (  # noqa: F401
     Award,
     Requirement,

@@ -1,0 +1,58 @@
+"""Notify every user of an organization, once per event, in-app and by e-mail after commit."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from agreements.models import Membership, Organization
+from marketplace.models import Notification
+
+
+def notify_organization(
+    *,
+    organization: Organization,
+    kind: str,
+    subject: str,
+    body: str,
+    dedupe_key: str,
+    link: str = "",
+    target=None,
+    roles: list[str] | None = None,
+) -> list[Notification]:
+    """Create one notification per member (optionally only some roles) unless already sent.
+
+    ``dedupe_key`` names the event (e.g. ``order:12:threshold:80``); the unique constraint on
+    (recipient, dedupe_key) makes a second call, even a concurrent one, a no-op for that user.
+    Returns the notifications created by this call. E-mails go out after the commit.
+    """
+    from marketplace.tasks import send_notification_emails
+
+    members = Membership.objects.filter(organization=organization)
+    if roles:
+        members = members.filter(role__in=roles)
+    user_ids = sorted(set(members.values_list("user_id", flat=True)))
+    created: list[Notification] = []
+    for user_id in user_ids:
+        try:
+            with transaction.atomic():
+                created.append(
+                    Notification.objects.create(
+                        recipient_id=user_id, organization=organization, kind=kind, subject=str(subject),
+                        body=str(body), link=link, dedupe_key=dedupe_key,
+                        target_type=f"{target._meta.app_label}.{target._meta.model_name}" if target is not None else "",
+                        target_id=str(target.pk) if target is not None else "",
+                    )
+                )
+        except IntegrityError:
+            continue  # already notified for this event
+    if created:
+        ids = [notification.pk for notification in created]
+        transaction.on_commit(lambda: send_notification_emails.delay(ids))
+    return created
+
+
+@transaction.atomic
+def notification_mark_read(*, user, notification_id: int) -> None:
+    from django.utils import timezone
+
+    Notification.objects.filter(pk=notification_id, recipient=user, read_at__isnull=True).update(read_at=timezone.now())

@@ -1,0 +1,25 @@
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from marketplace.models import Notification
+
+
+@shared_task(name="marketplace.tasks.send_notification_emails")
+def send_notification_emails(notification_ids: list[int]) -> int:
+    """E-mail each notification not yet e-mailed. Safe to run twice: the row is locked and marked."""
+    sent = 0
+    for notification_id in notification_ids:
+        with transaction.atomic():
+            notification = (
+                Notification.objects.select_for_update().select_related("recipient").filter(pk=notification_id).first()
+            )
+            if notification is None or notification.emailed_at is not None or not notification.recipient.email:
+                continue
+            send_mail(notification.subject, notification.body, settings.DEFAULT_FROM_EMAIL, [notification.recipient.email])
+            notification.emailed_at = timezone.now()
+            notification.save(update_fields=["emailed_at"])
+            sent += 1
+    return sent
