@@ -19,9 +19,11 @@ from agreements.selectors import frameworks_due_to_expire, organization_of
 from audit.services import audit_record
 from common.errors import Conflict, Forbidden, ValidationFailed
 from common.lifecycle import check_transition
-from common.money import round_price, to_decimal
+from common.money import PRICE_FIELD, round_price, to_decimal
 
 User = get_user_model()
+
+MAX_UNIT_PRICE = Decimal(10) ** (PRICE_FIELD["max_digits"] - PRICE_FIELD["decimal_places"])
 
 
 def _require_authority_of(*, actor, framework: FrameworkAgreement) -> None:
@@ -176,10 +178,16 @@ def ceiling_price_set(*, actor, lot: Lot, unit: str, max_unit_price: Decimal | s
     _require_authority_of(actor=actor, framework=framework)
     try:
         price = round_price(to_decimal(max_unit_price))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, ArithmeticError):
+        # ArithmeticError: decimal.InvalidOperation when the value has too many digits to quantize.
         raise ValidationFailed(_("Enter the ceiling as a number."), fields={"max_unit_price": [_("Not a number.")]})
     if price <= 0:
         raise ValidationFailed(_("The ceiling must be above zero."), fields={"max_unit_price": [_("Must be above zero.")]})
+    if price >= MAX_UNIT_PRICE:
+        # The column holds 18 digits with 6 decimals; PostgreSQL would refuse the row with a server error.
+        raise ValidationFailed(
+            _("The ceiling is too large."), fields={"max_unit_price": [_("Must be below 1,000,000,000,000.")]}
+        )
     unit = unit.strip()
     if not unit:
         raise ValidationFailed(_("Name the unit."), fields={"unit": [_("Required.")]})
