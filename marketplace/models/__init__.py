@@ -7,3 +7,11 @@ from marketplace.models.selection import (  # noqa: F401
     SavedSearch,
     SearchSnapshotEntry,
 )
+from marketplace.models.orders import (  # noqa: F401
+    CallOffOrder,
+    CapAmendment,
+    OrderLine,
+    Statement,
+    ThresholdCrossing,
+    UsageRecord,
+)

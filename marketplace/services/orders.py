@@ -1,0 +1,703 @@
+"""Every write about call-off orders: creation from an award, lifecycle, usage, statements.
+
+Money rules (DESIGN §4 invariant 4):
+
+* The cap check and the increment are one conditional UPDATE
+  (``UPDATE order SET spent = spent + x WHERE status = 'active' AND spent <= cap - x``); the row
+  count says whether it fitted. No read-add-save, so no interleaving can overspend. The
+  database's CheckConstraint ``spent <= cap`` is the backstop.
+* A usage record is stored once per (order, idempotency key): the unique constraint decides a
+  race, the loser's transaction (and its increment) is rolled back and it returns the stored
+  outcome.
+* Each threshold (50/80/90/100 % of the cap) is recorded by a unique ``ThresholdCrossing`` row;
+  only the transaction that inserted it notifies, so each is sent exactly once.
+"""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import io
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Sum
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from agreements.models import FrameworkAgreement, Membership, Organization
+from agreements.selectors import organization_of, roles_of
+from audit.services import audit_record
+from catalog.models import ListingVersion
+from common.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from common.lifecycle import check_transition
+from common.money import AMOUNT_FIELD, QUANTITY_FIELD, ZERO, line_amount, round_amount, to_decimal
+from marketplace.models import (
+    Award,
+    CallOffOrder,
+    CapAmendment,
+    OrderLine,
+    Statement,
+    ThresholdCrossing,
+    UsageRecord,
+)
+from marketplace.models.orders import THRESHOLDS
+from marketplace.services.notifications import notify_organization
+
+MAX_AMOUNT = Decimal(10) ** (AMOUNT_FIELD["max_digits"] - AMOUNT_FIELD["decimal_places"]) - Decimal("0.01")
+MAX_QUANTITY = Decimal(10) ** (QUANTITY_FIELD["max_digits"] - QUANTITY_FIELD["decimal_places"])
+MAX_KEY_LENGTH = 200
+MAX_CSV_ROWS = 10_000
+CSV_COLUMNS = ("line", "quantity", "occurred_at", "idempotency_key")
+
+Status = CallOffOrder.Status
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` plus ``months`` calendar months, clamped to the month's last day (31 Jan + 1 = 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _parse_amount(value, *, field: str) -> Decimal:
+    try:
+        amount = to_decimal(value)
+    except (TypeError, ValueError):
+        raise ValidationFailed(_("Enter an amount such as 1500.00."), fields={field: [_("Enter a number.")]}) from None
+    if amount <= 0:
+        raise ValidationFailed(_("The amount must be more than zero."), fields={field: [_("Enter more than 0.")]})
+    if amount != round_amount(amount):
+        raise ValidationFailed(_("Amounts have at most 2 decimal places."),
+                               fields={field: [_("Use at most 2 decimal places.")]})
+    if amount > MAX_AMOUNT:
+        raise ValidationFailed(_("The amount is too large."), fields={field: [_("Enter a smaller amount.")]})
+    return round_amount(amount)
+
+
+def _parse_date(value, *, field: str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except (TypeError, ValueError):
+        raise ValidationFailed(_("Enter a date as YYYY-MM-DD."), fields={field: [_("Enter a date as YYYY-MM-DD.")]}) from None
+
+
+def _reason(value: str, *, field: str = "reason", label: str | None = None) -> str:
+    text = (value or "").strip()
+    if not text:
+        message = label or _("Give a reason.")
+        raise ValidationFailed(message, fields={field: [message]})
+    return text
+
+
+def _require_buyer_approver(*, actor, order: CallOffOrder) -> None:
+    """Only an approver of the buying organization. Others who can see the order get 403."""
+    organization = organization_of(actor)
+    if organization is None or organization.pk != order.buyer_id:
+        if organization is not None and (
+            organization.pk == order.supplier_id or organization.kind == Organization.Kind.OVERSIGHT
+        ):
+            raise Forbidden(_("Only the buying organization's approver can do this."))
+        raise NotFound(_("Order not found."))
+    if Membership.Role.APPROVER not in roles_of(actor):
+        raise Forbidden(_("Only a member with the approver role can do this."), code="approver_required")
+
+
+def _lock_order(order_id) -> CallOffOrder:
+    order = CallOffOrder.objects.select_for_update().filter(pk=order_id).first()
+    if order is None:
+        raise NotFound(_("Order not found."))
+    return order
+
+
+def _audit(*, action: str, actor, order: CallOffOrder, payload: dict) -> None:
+    audit_record(
+        action=action, actor=actor, organization=organization_of(actor) if actor is not None else None,
+        target=order, payload={"reference": order.reference, **payload},
+    )
+
+
+# --------------------------------------------------------------------------- creation
+
+
+def _validate_term(*, framework: FrameworkAgreement, start: date, end: date) -> None:
+    if end < start:
+        raise ValidationFailed(_("The end date must be on or after the start date."),
+                               fields={"end": [_("Enter a date on or after the start date.")]})
+    if start < framework.start_date or end > framework.end_date:
+        message = _("The order must run within the framework's dates (%(start)s to %(end)s).") % {
+            "start": framework.start_date.isoformat(), "end": framework.end_date.isoformat()}
+        fields = {}
+        if start < framework.start_date:
+            fields["start"] = [message]
+        if end > framework.end_date:
+            fields["end"] = [message]
+        raise ValidationFailed(message, fields=fields)
+    longest_end = add_months(start, framework.max_call_off_months) - timedelta(days=1)
+    if end > longest_end:
+        message = _("A call-off under this framework may last at most %(months)s months (until %(end)s).") % {
+            "months": framework.max_call_off_months, "end": longest_end.isoformat()}
+        raise ValidationFailed(message, fields={"end": [message]}, code="term_too_long")
+
+
+@transaction.atomic
+def order_create_from_award(
+    *,
+    actor,
+    award: Award,
+    cap,
+    start,
+    end,
+    unit_price=None,
+    line_cap=None,
+    listing_version: ListingVersion | None = None,
+) -> CallOffOrder:
+    """A draft order for the award's buyer and supplier with one line at the agreed price.
+
+    ``unit_price`` None means the listing version's price; a competition award passes the
+    winning quote's price. Either way the price never exceeds the version's price.
+    """
+    if award.outcome != Award.Outcome.AWARDED or award.supplier_id is None:
+        raise Conflict(_("Only an award that names a supplier can become an order."), code="award_not_awarded")
+    version = listing_version or award.listing_version
+    if version is None:
+        raise ValidationFailed(_("The award names no listing version to order."),
+                               fields={"listing_version": [_("Choose a listing version.")]})
+    if version.supplier_id != award.supplier_id or version.framework_id != award.framework_id:
+        raise ValidationFailed(_("The listing version does not belong to the awarded supplier and framework."),
+                               fields={"listing_version": [_("Choose a version of the awarded listing.")]})
+    if actor is not None and not getattr(actor, "is_superuser", False):
+        organization = organization_of(actor)
+        if organization is None or organization.pk != award.organization_id:
+            raise Forbidden(_("Only the buying organization can place this order."))
+    if CallOffOrder.objects.filter(award=award).exists():
+        raise Conflict(_("This award already has an order."), code="order_exists")
+    framework = FrameworkAgreement.objects.get(pk=award.framework_id)
+    if framework.status != FrameworkAgreement.Status.LIVE:
+        raise Conflict(_("Only a live framework accepts call-off orders."), code="framework_not_live")
+
+    cap = _parse_amount(cap, field="cap")
+    start = _parse_date(start, field="start")
+    end = _parse_date(end, field="end")
+    _validate_term(framework=framework, start=start, end=end)
+
+    if unit_price is None:
+        price = version.unit_price
+    else:
+        try:
+            price = to_decimal(unit_price)
+        except (TypeError, ValueError):
+            raise ValidationFailed(_("Enter a unit price."), fields={"unit_price": [_("Enter a number.")]}) from None
+        if price <= 0:
+            raise ValidationFailed(_("The unit price must be more than zero."),
+                                   fields={"unit_price": [_("Enter more than 0.")]})
+    if price > version.unit_price:
+        raise ValidationFailed(
+            _("The agreed unit price cannot exceed the listing version's price (%(price)s).")
+            % {"price": version.unit_price},
+            fields={"unit_price": [_("Enter %(price)s or less.") % {"price": version.unit_price}]},
+            code="price_above_listing",
+        )
+    if line_cap is not None:
+        line_cap = _parse_amount(line_cap, field="line_cap")
+        if line_cap > cap:
+            raise ValidationFailed(_("A line cap cannot exceed the order's cap."),
+                                   fields={"line_cap": [_("Enter the order's cap or less.")]})
+
+    order = CallOffOrder.objects.create(
+        reference=f"tmp-{uuid.uuid4().hex}", award=award, buyer_id=award.organization_id,
+        supplier_id=award.supplier_id, framework=framework, status=Status.DRAFT, cap=cap, original_cap=cap,
+        start_date=start, end_date=end, created_by=actor if actor is not None else award.created_by,
+    )
+    order.reference = f"CO-{order.created_at:%Y}-{order.pk:06d}"
+    order.save(update_fields=["reference"])
+    line = OrderLine.objects.create(
+        order=order, listing_version=version, description=version.title[:200], unit=version.unit,
+        unit_price=price, cap=line_cap,
+    )
+    _audit(action="order.created", actor=actor, order=order, payload={
+        "award": award.pk, "method": award.method, "supplier": award.supplier_id, "cap": str(cap),
+        "start": start.isoformat(), "end": end.isoformat(),
+        "lines": [{"listing_version": version.pk, "unit": line.unit, "unit_price": str(price),
+                   "cap": str(line_cap) if line_cap is not None else None}],
+    })
+    return order
+
+
+# --------------------------------------------------------------------------- lifecycle
+
+
+@transaction.atomic
+def order_activate(*, actor, order_id) -> CallOffOrder:
+    """Draft → active by a buyer approver who did not draft the order (two-person rule)."""
+    order = _lock_order(order_id)
+    _require_buyer_approver(actor=actor, order=order)
+    check_transition(order, Status.ACTIVE)
+    if order.created_by_id == actor.pk:
+        raise Forbidden(_("The person who drafted the order cannot also approve it."), code="two_person_rule")
+    framework = FrameworkAgreement.objects.get(pk=order.framework_id)
+    if framework.status != FrameworkAgreement.Status.LIVE:
+        raise Conflict(_("Only a live framework accepts call-off orders."), code="framework_not_live")
+    if order.end_date < timezone.localdate():
+        raise Conflict(_("The order's end date has passed."), code="order_expired")
+    order.status = Status.ACTIVE
+    order.activated_by = actor
+    order.activated_at = timezone.now()
+    order.save(update_fields=["status", "activated_by", "activated_at"])
+    _audit(action="order.activated", actor=actor, order=order,
+           payload={"cap": str(order.cap), "drafted_by": order.created_by_id})
+    return order
+
+
+@transaction.atomic
+def order_amend_cap(*, actor, order_id, cap, justification: str) -> CapAmendment:
+    """Raise or lower the cap (never below what is spent). A capped order with room becomes active."""
+    order = _lock_order(order_id)
+    _require_buyer_approver(actor=actor, order=order)
+    justification = _reason(justification, field="justification", label=_("Explain why the cap changes."))
+    new_cap = _parse_amount(cap, field="cap")
+    if order.status not in {Status.DRAFT, Status.ACTIVE, Status.CAPPED}:
+        raise Conflict(_("The cap of a %(status)s order cannot change.") % {"status": order.get_status_display()},
+                       code="order_closed")
+    if new_cap < order.spent:
+        raise ValidationFailed(
+            _("The cap cannot be lower than what is already spent (%(spent)s).") % {"spent": order.spent},
+            fields={"cap": [_("Enter %(spent)s or more.") % {"spent": order.spent}]}, code="cap_below_spent",
+        )
+    if new_cap == order.cap:
+        raise ValidationFailed(_("The new cap is the same as the current cap."),
+                               fields={"cap": [_("Enter a different amount.")]})
+    previous_cap, previous_status = order.cap, order.status
+    order.cap = new_cap
+    fields = ["cap"]
+    if order.status == Status.CAPPED and new_cap > order.spent:
+        check_transition(order, Status.ACTIVE)
+        order.status = Status.ACTIVE
+        fields.append("status")
+    elif order.status == Status.ACTIVE and new_cap == order.spent:
+        check_transition(order, Status.CAPPED)
+        order.status = Status.CAPPED
+        fields.append("status")
+    order.save(update_fields=fields)
+    amendment = CapAmendment.objects.create(
+        order=order, previous_cap=previous_cap, new_cap=new_cap, spent_at_amendment=order.spent,
+        justification=justification, amended_by=actor,
+    )
+    _audit(action="order.cap_amended", actor=actor, order=order, payload={
+        "previous_cap": str(previous_cap), "new_cap": str(new_cap), "spent": str(order.spent),
+        "justification": justification, "status_before": previous_status, "status_after": order.status,
+    })
+    if order.status != Status.DRAFT:
+        _record_thresholds(order_id=order.pk, spent_before=order.spent, spent_after=order.spent, cap=new_cap,
+                           include_reached=True)
+    return amendment
+
+
+def _close(*, actor, order_id, target: str, reason: str, action: str) -> CallOffOrder:
+    order = _lock_order(order_id)
+    _require_buyer_approver(actor=actor, order=order)
+    reason = _reason(reason)
+    check_transition(order, target)
+    previous = order.status
+    order.status = target
+    order.closed_by = actor
+    order.closed_at = timezone.now()
+    order.closed_reason = reason
+    order.save(update_fields=["status", "closed_by", "closed_at", "closed_reason"])
+    _audit(action=action, actor=actor, order=order,
+           payload={"reason": reason, "status_before": previous, "spent": str(order.spent), "cap": str(order.cap)})
+    return order
+
+
+@transaction.atomic
+def order_terminate(*, actor, order_id, reason: str) -> CallOffOrder:
+    return _close(actor=actor, order_id=order_id, target=Status.TERMINATED, reason=reason, action="order.terminated")
+
+
+@transaction.atomic
+def order_complete(*, actor, order_id, reason: str) -> CallOffOrder:
+    return _close(actor=actor, order_id=order_id, target=Status.COMPLETED, reason=reason, action="order.completed")
+
+
+# --------------------------------------------------------------------------- usage
+
+
+@dataclass(frozen=True)
+class UsageOutcome:
+    record: UsageRecord
+    replayed: bool  # True when the key had already been used: this is the first outcome again
+
+    @property
+    def accepted(self) -> bool:
+        return self.record.status == UsageRecord.Status.ACCEPTED
+
+
+class _Rejected(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _parse_usage_input(*, quantity, occurred_at, idempotency_key) -> tuple[Decimal, datetime, str]:
+    fields: dict[str, list[str]] = {}
+    parsed_quantity = None
+    try:
+        parsed_quantity = to_decimal(quantity)
+    except (TypeError, ValueError):
+        fields["quantity"] = [_("Enter a number, e.g. 12.5.")]
+    else:
+        if parsed_quantity <= 0:
+            fields["quantity"] = [_("The quantity must be more than zero.")]
+        elif parsed_quantity >= MAX_QUANTITY or parsed_quantity.as_tuple().exponent < -QUANTITY_FIELD["decimal_places"]:
+            fields["quantity"] = [_("Use at most 6 decimal places and a smaller number.")]
+    parsed_time = occurred_at if isinstance(occurred_at, datetime) else None
+    if parsed_time is None:
+        try:
+            parsed_time = parse_datetime(str(occurred_at).strip()) if occurred_at not in (None, "") else None
+        except ValueError:
+            parsed_time = None
+        if parsed_time is None:
+            fields["occurred_at"] = [_("Enter the time of use as an ISO 8601 date-time, e.g. 2026-03-01T10:00:00Z.")]
+    if parsed_time is not None and timezone.is_naive(parsed_time):
+        parsed_time = timezone.make_aware(parsed_time, timezone.get_default_timezone())
+    key = str(idempotency_key or "").strip()
+    if not key:
+        fields["idempotency_key"] = [_("Give a unique key for this usage, e.g. your meter reading id.")]
+    elif len(key) > MAX_KEY_LENGTH:
+        fields["idempotency_key"] = [_("Use at most %(n)s characters.") % {"n": MAX_KEY_LENGTH}]
+    if fields:
+        raise ValidationFailed(_("The usage is not valid."), fields=fields)
+    return parsed_quantity, parsed_time, key
+
+
+def _require_supplier(*, actor, order: CallOffOrder) -> None:
+    organization = organization_of(actor)
+    if organization is not None and organization.pk == order.supplier_id:
+        return
+    if organization is not None and (
+        organization.pk == order.buyer_id or organization.kind == Organization.Kind.OVERSIGHT
+    ):
+        raise Forbidden(_("Only the order's supplier posts usage."))
+    raise NotFound(_("Order not found."))
+
+
+def order_record_usage(
+    *,
+    actor,
+    order_id,
+    line_id,
+    quantity,
+    occurred_at,
+    idempotency_key: str,
+    source: str = "api",
+    check_permission: bool = True,
+) -> UsageOutcome:
+    """Record one usage: accepted (cap and line cap atomically incremented) or rejected (stored
+    with its reason, no total changed). The same key again returns the stored first outcome.
+
+    Invalid input (not a number, no key, quantity ≤ 0) raises ``ValidationFailed`` and stores nothing.
+    """
+    order = CallOffOrder.objects.filter(pk=order_id).only(
+        "pk", "buyer_id", "supplier_id", "status", "start_date", "end_date", "cap", "spent"
+    ).first()
+    if order is None:
+        raise NotFound(_("Order not found."))
+    if check_permission:
+        _require_supplier(actor=actor, order=order)
+    quantity, occurred_at, key = _parse_usage_input(
+        quantity=quantity, occurred_at=occurred_at, idempotency_key=idempotency_key
+    )
+    line = OrderLine.objects.filter(pk=line_id, order_id=order.pk).first() if str(line_id).isdigit() else None
+    if line is None:
+        raise ValidationFailed(_("The line is not part of this order."),
+                               fields={"line": [_("Choose one of the order's lines.")]})
+    existing = UsageRecord.objects.filter(order_id=order.pk, idempotency_key=key).first()
+    if existing is not None:
+        return UsageOutcome(existing, replayed=True)
+    amount = line_amount(quantity=quantity, unit_price=line.unit_price)
+    posted_by = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    common = {"order_id": order.pk, "line_id": line.pk, "quantity": quantity, "occurred_at": occurred_at,
+              "idempotency_key": key, "amount": amount, "posted_by": posted_by, "source": source}
+    try:
+        return _accept_usage(order=order, line=line, amount=amount, fields=common)
+    except _Rejected as rejection:
+        return _store_rejection(order_id=order.pk, reason=rejection.reason, fields=common)
+    except IntegrityError:
+        # A racing post with the same key committed first: our transaction (and increment) is gone.
+        existing = UsageRecord.objects.filter(order_id=order.pk, idempotency_key=key).first()
+        if existing is None:
+            raise
+        return UsageOutcome(existing, replayed=True)
+
+
+@transaction.atomic
+def _accept_usage(*, order: CallOffOrder, line: OrderLine, amount: Decimal, fields: dict) -> UsageOutcome:
+    local_day = timezone.localtime(fields["occurred_at"]).date()
+    if order.status != Status.ACTIVE:
+        raise _Rejected(UsageRecord.Reason.ORDER_NOT_ACTIVE)
+    if not (order.start_date <= local_day <= order.end_date):
+        raise _Rejected(UsageRecord.Reason.OUTSIDE_ORDER_DATES)
+    # The check and the increment in one statement; the row lock it takes is held until commit.
+    updated = CallOffOrder.objects.filter(
+        pk=order.pk, status=Status.ACTIVE, spent__lte=F("cap") - amount
+    ).update(spent=F("spent") + amount)
+    if updated != 1:
+        current = CallOffOrder.objects.filter(pk=order.pk).values_list("status", flat=True).first()
+        raise _Rejected(
+            UsageRecord.Reason.ORDER_NOT_ACTIVE if current != Status.ACTIVE else UsageRecord.Reason.CAP_EXCEEDED
+        )
+    if line.cap is not None:
+        line_updated = OrderLine.objects.filter(pk=line.pk, spent__lte=F("cap") - amount).update(
+            spent=F("spent") + amount
+        )
+        if line_updated != 1:
+            raise _Rejected(UsageRecord.Reason.LINE_CAP_EXCEEDED)  # rolls back the order increment too
+    else:
+        OrderLine.objects.filter(pk=line.pk).update(spent=F("spent") + amount)
+    # We hold the order's row lock: what we read now is exactly our own increment's result.
+    spent_after, cap = CallOffOrder.objects.filter(pk=order.pk).values_list("spent", "cap").get()
+    record = UsageRecord.objects.create(
+        status=UsageRecord.Status.ACCEPTED, reason="", remaining_after=cap - spent_after, **fields
+    )
+    _record_thresholds(order_id=order.pk, spent_before=spent_after - amount, spent_after=spent_after, cap=cap)
+    return UsageOutcome(record, replayed=False)
+
+
+def _store_rejection(*, order_id: int, reason: str, fields: dict) -> UsageOutcome:
+    spent, cap = CallOffOrder.objects.filter(pk=order_id).values_list("spent", "cap").get()
+    try:
+        with transaction.atomic():
+            record = UsageRecord.objects.create(
+                status=UsageRecord.Status.REJECTED, reason=reason, remaining_after=cap - spent, **fields
+            )
+    except IntegrityError:
+        existing = UsageRecord.objects.filter(order_id=order_id, idempotency_key=fields["idempotency_key"]).first()
+        if existing is None:
+            raise
+        return UsageOutcome(existing, replayed=True)
+    return UsageOutcome(record, replayed=False)
+
+
+def _thresholds_reached(*, spent_before: Decimal, spent_after: Decimal, cap: Decimal, include_reached: bool) -> list[int]:
+    reached = []
+    for threshold in THRESHOLDS:
+        level = cap * threshold / 100
+        if spent_after >= level and (include_reached or spent_before < level):
+            reached.append(threshold)
+    return reached
+
+
+def _record_thresholds(
+    *, order_id: int, spent_before: Decimal, spent_after: Decimal, cap: Decimal, include_reached: bool = False
+) -> None:
+    """Insert a ThresholdCrossing for each threshold now reached; notify only for rows we inserted.
+
+    Runs inside the usage transaction, so a crossing is recorded only if the spend that caused it
+    commits. At 100 % the order moves to capped with a conditional update.
+    """
+    thresholds = _thresholds_reached(spent_before=spent_before, spent_after=spent_after, cap=cap,
+                                     include_reached=include_reached)
+    if not thresholds:
+        return
+    existing = set(ThresholdCrossing.objects.filter(order_id=order_id, threshold__in=thresholds)
+                   .values_list("threshold", flat=True))
+    order = None
+    for threshold in thresholds:
+        if threshold in existing:
+            continue
+        try:
+            with transaction.atomic():
+                ThresholdCrossing.objects.create(order_id=order_id, threshold=threshold,
+                                                 spent_at_crossing=spent_after, cap_at_crossing=cap)
+        except IntegrityError:
+            continue
+        order = order or CallOffOrder.objects.select_related("buyer", "supplier", "framework").get(pk=order_id)
+        _notify_threshold(order=order, threshold=threshold, spent=spent_after, cap=cap)
+    if spent_after >= cap:
+        updated = CallOffOrder.objects.filter(pk=order_id, status=Status.ACTIVE, spent__gte=F("cap")).update(
+            status=Status.CAPPED
+        )
+        if updated:
+            order = order or CallOffOrder.objects.select_related("buyer").get(pk=order_id)
+            audit_record(action="order.capped", actor=None, organization=order.buyer, target=order,
+                         payload={"reference": order.reference, "spent": str(spent_after), "cap": str(cap)})
+
+
+def _notify_threshold(*, order: CallOffOrder, threshold: int, spent: Decimal, cap: Decimal) -> None:
+    currency = order.framework.currency
+    values = {"reference": order.reference, "pct": threshold, "spent": spent, "cap": cap, "currency": currency}
+    if threshold >= 100:
+        subject = _("Order %(reference)s has reached its cap") % values
+        body = _("Spend on order %(reference)s reached %(spent)s %(currency)s, its cap of %(cap)s %(currency)s. "
+                 "Further usage is refused until the buyer amends the cap.") % values
+    else:
+        subject = _("Order %(reference)s has used %(pct)s%% of its cap") % values
+        body = _("Spend on order %(reference)s is %(spent)s %(currency)s of a cap of %(cap)s %(currency)s "
+                 "(%(pct)s%% reached).") % values
+    for organization in (order.buyer, order.supplier):
+        notify_organization(
+            organization=organization, kind="order.threshold", subject=subject, body=body,
+            dedupe_key=f"order:{order.pk}:threshold:{threshold}", link=f"/orders/{order.pk}/", target=order,
+        )
+
+
+# --------------------------------------------------------------------------- CSV upload
+
+
+@dataclass(frozen=True)
+class CsvRowOutcome:
+    row: int
+    idempotency_key: str
+    status: str  # accepted | rejected | invalid
+    code: str = ""
+    message: str = ""
+    amount: Decimal | None = None
+    remaining: Decimal | None = None
+    replayed: bool = False
+    fields: dict | None = None
+
+
+def order_upload_usage_csv(*, actor, order_id, content: bytes | str, source: str = "csv") -> list[CsvRowOutcome]:
+    """Each row goes through ``order_record_usage`` on its own: its own transaction and outcome.
+    Re-uploading the same file returns the stored outcomes (the keys are idempotent)."""
+    order = CallOffOrder.objects.filter(pk=order_id).first()
+    if order is None:
+        raise NotFound(_("Order not found."))
+    _require_supplier(actor=actor, order=order)
+    if isinstance(content, bytes):
+        try:
+            content = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationFailed(_("The file must be UTF-8 text (CSV)."),
+                                   fields={"file": [_("Save the file as CSV UTF-8.")]}) from None
+    reader = csv.DictReader(io.StringIO(content))
+    header = [name.strip().lower() for name in (reader.fieldnames or [])]
+    missing = [column for column in CSV_COLUMNS if column not in header]
+    if missing:
+        raise ValidationFailed(
+            _("The CSV needs the columns: %(columns)s.") % {"columns": ", ".join(CSV_COLUMNS)},
+            fields={"file": [_("Missing columns: %(missing)s.") % {"missing": ", ".join(missing)}]},
+        )
+    rows = []
+    for row in reader:
+        rows.append({(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if k is not None})
+        if len(rows) > MAX_CSV_ROWS:
+            raise ValidationFailed(_("At most %(n)s rows per file.") % {"n": MAX_CSV_ROWS},
+                                   fields={"file": [_("Split the file.")]})
+    outcomes = []
+    for number, row in enumerate(rows, start=2):  # row 1 is the header
+        key = row.get("idempotency_key", "")
+        try:
+            outcome = order_record_usage(
+                actor=actor, order_id=order.pk, line_id=row.get("line", ""), quantity=row.get("quantity", ""),
+                occurred_at=row.get("occurred_at", ""), idempotency_key=key, source=source, check_permission=False,
+            )
+        except ValidationFailed as error:
+            outcomes.append(CsvRowOutcome(row=number, idempotency_key=key, status="invalid", code=error.code,
+                                          message=error.message, fields=error.fields))
+            continue
+        record = outcome.record
+        outcomes.append(CsvRowOutcome(
+            row=number, idempotency_key=key, status=record.status, code=record.reason,
+            message=str(record.get_reason_display()) if record.reason else "", amount=record.amount,
+            remaining=record.remaining_after, replayed=outcome.replayed,
+        ))
+    return outcomes
+
+
+# --------------------------------------------------------------------------- statements
+
+
+def month_bounds(month: date) -> tuple[date, date]:
+    first = month.replace(day=1)
+    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
+
+
+def parse_month(value) -> date:
+    if isinstance(value, date):
+        return value.replace(day=1)
+    try:
+        year, month = str(value).strip().split("-")[:2]
+        return date(int(year), int(month), 1)
+    except (TypeError, ValueError):
+        raise ValidationFailed(_("Enter a month as YYYY-MM."), fields={"month": [_("Enter a month as YYYY-MM.")]}) from None
+
+
+@transaction.atomic
+def statement_generate(*, order_id, month, actor=None) -> Statement:
+    """(Re)build the statement of accepted usage in ``month`` by time of use. Safe to run twice:
+    the (order, month) row is created once and then overwritten with the same figures."""
+    first, last = month_bounds(parse_month(month))
+    order = CallOffOrder.objects.filter(pk=order_id).first()
+    if order is None:
+        raise NotFound(_("Order not found."))
+    if actor is not None:
+        organization = organization_of(actor)
+        if organization is None or organization.pk not in {order.buyer_id, order.supplier_id}:
+            if organization is not None and organization.kind == Organization.Kind.OVERSIGHT:
+                raise Forbidden(_("Oversight users read statements but do not generate them."))
+            raise NotFound(_("Order not found."))
+    start = timezone.make_aware(datetime.combine(first, time.min))
+    stop = timezone.make_aware(datetime.combine(last + timedelta(days=1), time.min))
+    rows = (
+        UsageRecord.objects.filter(order=order, status=UsageRecord.Status.ACCEPTED,
+                                   occurred_at__gte=start, occurred_at__lt=stop)
+        .values("line_id", "line__description", "line__unit", "line__unit_price")
+        .annotate(quantity=Sum("quantity"), amount=Sum("amount"), records=Count("pk"))
+        .order_by("line_id")
+    )
+    lines = []
+    total = ZERO
+    records = 0
+    for row in rows:
+        lines.append({
+            "line": row["line_id"], "description": row["line__description"], "unit": row["line__unit"],
+            "unit_price": str(row["line__unit_price"]), "quantity": str(row["quantity"]),
+            "amount": str(row["amount"]), "records": row["records"],
+        })
+        total += row["amount"]
+        records += row["records"]
+    statement, created = Statement.objects.get_or_create(
+        order=order, month=first, defaults={"lines": lines, "total": total, "records": records}
+    )
+    if not created:
+        Statement.objects.filter(pk=statement.pk).update(lines=lines, total=total, records=records,
+                                                         generated_at=timezone.now())
+        statement.refresh_from_db()
+    return statement
+
+
+def statements_generate_for_month(*, month) -> int:
+    """Statements for every order running in ``month``; each in its own transaction."""
+    from marketplace.selectors.orders import orders_for_statements
+
+    first, last = month_bounds(parse_month(month))
+    count = 0
+    for order_id in orders_for_statements(month_start=first, month_end=last).values_list("pk", flat=True):
+        statement_generate(order_id=order_id, month=first)
+        count += 1
+    return count
+
+
+def statement_csv(*, statement: Statement) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["order", "month", "line", "description", "unit", "unit_price", "quantity", "amount", "records"])
+    month = statement.month.strftime("%Y-%m")
+    for line in statement.lines:
+        writer.writerow([statement.order.reference, month, line["line"], line["description"], line["unit"],
+                         line["unit_price"], line["quantity"], line["amount"], line["records"]])
+    writer.writerow([statement.order.reference, month, "", "Total", "", "", "", str(statement.total),
+                     statement.records])
+    return buffer.getvalue()
