@@ -6,6 +6,7 @@ import hashlib
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
+from json.encoder import encode_basestring as _json_string
 from typing import Any
 
 GENESIS_HASH = "0" * 64
@@ -61,6 +62,65 @@ def event_fields(
 
 def compute_hash(fields: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_bytes(fields)).hexdigest()
+
+
+def timestamp_text(occurred_at: datetime) -> str:
+    """The canonical text of an event time: UTC, ISO 8601, always with microseconds."""
+    return occurred_at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+_PAYLOAD_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default)
+
+
+def _one_shot_payload_encoder():
+    """The C encoder built once with the canonical options (``JSONEncoder.encode`` rebuilds it per
+    call, which costs more than encoding a small payload). Payloads are plain JSON read back from
+    the database, so the circular-reference check is left out. Pure-Python fallback otherwise."""
+    try:
+        from json.encoder import c_make_encoder
+
+        encode = c_make_encoder(None, _default, _json_string, None, ":", ",", True, False, True)
+        encode({"probe": [1]}, 0)
+    except (ImportError, TypeError):
+        return _PAYLOAD_ENCODER.encode
+    return lambda payload: "".join(encode(payload, 0))
+
+
+payload_text = _one_shot_payload_encoder()
+payload_text.__doc__ = "The canonical text of a payload: sorted keys, no spaces, UTF-8 as is."
+
+
+def hash_of_texts(
+    sequence: int,
+    occurred_at_text: str,
+    actor_id: int | None,
+    actor_name: str,
+    organization_id: int | None,
+    organization_name: str,
+    action: str,
+    target_type: str,
+    target_id: str,
+    payload_canonical: str,
+    prev_hash: str,
+) -> str:
+    """The same digest as ``compute_hash(event_fields(...))``, built without the generic encoder.
+
+    Verification hashes every stored event, so it writes the canonical text directly: the keys
+    of ``event_fields`` in sorted order, strings escaped by the json module's own escaper, the time
+    and payload already in canonical text (``timestamp_text``, ``payload_text``). ``tests/audit``
+    proves both ways give the same digest.
+    """
+    q = _json_string
+    actor_id_text = "null" if actor_id is None else int(actor_id)
+    organization_id_text = "null" if organization_id is None else int(organization_id)
+    text = (
+        f'{{"action":{q(action)},"actor":{q(actor_name)},"actor_id":{actor_id_text},'
+        f'"occurred_at":{q(occurred_at_text)},"organization":{q(organization_name)},'
+        f'"organization_id":{organization_id_text},"payload":{payload_canonical},'
+        f'"prev_hash":{q(prev_hash)},"sequence":{int(sequence)},'
+        f'"target_id":{q(target_id)},"target_type":{q(target_type)}}}'
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def hash_of_event(event: Any) -> str:

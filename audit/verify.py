@@ -1,0 +1,172 @@
+"""Verification of the audit chain: recompute every hash and check every link.
+
+The chain is read once, in ``sequence`` order, as plain tuples (``values_list`` + ``iterator``:
+a server-side cursor on PostgreSQL), so memory stays flat however long the chain grows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from django.db import connection
+from django.db.models import TextField
+from django.db.models.functions import Cast
+from django.utils.translation import gettext as _
+
+from audit import chain
+from audit.models import AuditEvent
+
+HASH_MISMATCH = "hash_mismatch"
+PREV_HASH_MISMATCH = "prev_hash_mismatch"
+SEQUENCE_GAP = "sequence_gap"
+
+# Column positions in the rows read for verification (the argument order of
+# ``chain.hash_of_texts``, then the stored hash).
+_SEQUENCE, _OCCURRED_AT, _PAYLOAD, _PREV_HASH, _HASH = 0, 1, 9, 10, 11
+
+
+def _sqlite_timestamp_text(stored: str) -> str:
+    """Canonical time from SQLite's stored text (naive UTC, ``str(datetime)``) without parsing.
+
+    Any other spelling of the same instant yields a different text and so a hash mismatch: the
+    row was not written by Django, which is itself tampering.
+    """
+    if len(stored) == 19:
+        stored += ".000000"
+    return stored[:10] + "T" + stored[11:] + "+00:00"
+
+
+def _rows(chunk_size: int):
+    """Stream the chain as tuples with the time and payload already in canonical text.
+
+    The payload is read as its stored JSON text (no model-field conversion) and re-encoded
+    canonically; on SQLite the time is read as stored text too, which is much cheaper than
+    parsing it into a datetime and formatting it again.
+    """
+    sqlite = connection.vendor == "sqlite"
+    occurred_at = Cast("occurred_at", TextField()) if sqlite else "occurred_at"
+    rows = (
+        AuditEvent.objects.order_by("sequence")
+        .values_list(
+            "sequence",
+            occurred_at,
+            "actor_id",
+            "actor_name",
+            "organization_id_snapshot",
+            "organization_name",
+            "action",
+            "target_type",
+            "target_id",
+            Cast("payload", TextField()),
+            "prev_hash",
+            "hash",
+        )
+        .iterator(chunk_size=chunk_size)
+    )
+    time_text = _sqlite_timestamp_text if sqlite else chain.timestamp_text
+    payload_text = chain.payload_text
+    decode = json.JSONDecoder().raw_decode
+    for sequence, occurred, actor_id, actor, org_id, org, action, target_type, target_id, payload, prev, stored in rows:
+        yield (
+            sequence,
+            time_text(occurred),
+            actor_id,
+            actor,
+            org_id,
+            org,
+            action,
+            target_type,
+            target_id,
+            "{}" if payload == "{}" else payload_text(decode(payload)[0]),
+            prev,
+            stored,
+        )
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    sequence: int
+    event_id: int
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ChainVerification:
+    ok: bool
+    events: int
+    head: str | None
+    first_broken: BrokenLink | None = None
+
+    def as_dict(self) -> dict:
+        """``{"ok", "events", "head"}`` plus ``"first_broken"`` when the chain is broken."""
+        data = {"ok": self.ok, "events": self.events, "head": self.head}
+        if self.first_broken is not None:
+            data["first_broken"] = asdict(self.first_broken)
+        return data
+
+
+def verify_chain(
+    *, chunk_size: int = 5000, progress: Callable[[int], None] | None = None
+) -> ChainVerification:
+    """Recompute the whole chain and report the first broken link.
+
+    For each event, in sequence order: its ``sequence`` must follow the previous one by exactly 1
+    (the first is 1), so a removed row shows up as a ``sequence_gap``; its ``prev_hash`` must equal
+    the stored hash of the event before it (the genesis hash for the first), so a reordered or
+    re-hashed row breaks the link (``prev_hash_mismatch``); and its stored ``hash`` must equal the
+    hash recomputed from its fields (``hash_mismatch``), so any altered field is caught.
+
+    After the first broken link the rest is only counted: ``events`` is always the number of
+    stored events and ``head`` the stored hash of the last one (``None`` for an empty chain).
+    ``progress`` is called with the running count after every ``chunk_size`` events.
+    """
+    hash_of_texts = chain.hash_of_texts
+    expected_sequence = 1
+    previous_hash = chain.GENESIS_HASH
+    count = 0
+    first_broken: BrokenLink | None = None
+    head: str | None = None
+
+    for row in _rows(chunk_size):
+        count += 1
+        stored_hash = row[_HASH]
+        if first_broken is None:
+            sequence = row[_SEQUENCE]
+            prev_hash = row[_PREV_HASH]
+            if sequence != expected_sequence:
+                first_broken = _broken(row, SEQUENCE_GAP, expected=expected_sequence)
+            elif prev_hash != previous_hash:
+                first_broken = _broken(row, PREV_HASH_MISMATCH, expected=previous_hash)
+            elif hash_of_texts(*row[:_HASH]) != stored_hash:
+                first_broken = _broken(row, HASH_MISMATCH, expected=None)
+            expected_sequence = sequence + 1
+            previous_hash = stored_hash
+        head = stored_hash
+        if progress is not None and count % chunk_size == 0:
+            progress(count)
+
+    if progress is not None and count % chunk_size:
+        progress(count)
+    return ChainVerification(ok=first_broken is None, events=count, head=head, first_broken=first_broken)
+
+
+def _broken(row: tuple, reason: str, *, expected) -> BrokenLink:
+    sequence = row[_SEQUENCE]
+    event_id = AuditEvent.objects.filter(sequence=sequence).values_list("pk", flat=True).first()
+    if reason == SEQUENCE_GAP:
+        message = _("Event #%(sequence)s follows #%(previous)s: events are missing or out of order.") % {
+            "sequence": sequence,
+            "previous": expected - 1,
+        }
+    elif reason == PREV_HASH_MISMATCH:
+        message = _(
+            "Event #%(sequence)s does not point at the event before it (previous hash %(found)s, expected %(expected)s)."
+        ) % {"sequence": sequence, "found": row[_PREV_HASH], "expected": expected}
+    else:
+        message = _("Event #%(sequence)s was altered: its stored hash does not match its contents.") % {
+            "sequence": sequence
+        }
+    return BrokenLink(sequence=sequence, event_id=event_id, reason=reason, message=message)
