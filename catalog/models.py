@@ -180,3 +180,76 @@ class ListingVersion(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Listing versions are never deleted.")
+
+
+class SearchFacetValue(models.Model):
+    """A dictionary of facet values ("lot"/"12", "category"/"5", "data_location"/"peru").
+
+    Search entries store the ids of their facet values in one integer list, so filtering and
+    counting every facet is one pass over integers (GIN-indexed ``int[]`` on PostgreSQL).
+    """
+
+    facet = models.CharField(max_length=60)
+    value = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["facet", "value"], name="search_facet_value_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.facet}={self.value}"
+
+
+class SearchTerm(models.Model):
+    """The vocabulary of published text, for "did you mean" (trigram index on PostgreSQL)."""
+
+    word = models.CharField(max_length=60, unique=True)
+
+    def __str__(self) -> str:
+        return self.word
+
+
+class SearchEntry(models.Model):
+    """The search read model: one row per published listing, rewritten at each publication.
+
+    On PostgreSQL the migration adds two columns computed by the database itself:
+    ``search_vector`` (weighted tsvector: title A, summary B, body C, tags D; GIN-indexed) and
+    ``facet_array`` (``int[]`` of ``facet_ids``; GIN-indexed). Django never writes them.
+    """
+
+    listing = models.OneToOneField(Listing, on_delete=models.CASCADE, related_name="search_entry")
+    version = models.ForeignKey(ListingVersion, on_delete=models.PROTECT, related_name="+")
+    framework = models.ForeignKey(FrameworkAgreement, on_delete=models.PROTECT, related_name="+")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="+")
+    supplier = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    supplier_name = models.CharField(max_length=255)
+    title = models.CharField(max_length=200)
+    summary = models.CharField(max_length=500)
+    # Description, features and benefits (weight C); supplier and category names (weight D).
+    body = models.TextField(blank=True)
+    tags = models.TextField(blank=True)
+    # Lower-cased words of every field, for the portable backend.
+    document = models.TextField(blank=True)
+    unit = models.CharField(max_length=50)
+    unit_price = models.DecimalField(**PRICE_FIELD)
+    in_stock = models.BooleanField(default=True)
+    attributes = models.JSONField(default=dict)
+    # The listing's categories and all their ancestors: a category filter includes descendants.
+    category_ids = models.JSONField(default=list)
+    facet_ids = models.JSONField(default=list)
+    published_at = models.DateTimeField()
+    # Stable tie-break: no supplier is favoured by insertion order.
+    tie_hash = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("search entry")
+        verbose_name_plural = _("search entries")
+        indexes = [
+            models.Index(fields=["framework", "lot"], name="search_entry_framework_lot"),
+            models.Index(fields=["unit_price"], name="search_entry_price"),
+            models.Index(fields=["-published_at"], name="search_entry_newest"),
+            models.Index(fields=["tie_hash"], name="search_entry_tie_hash"),
+            models.Index(fields=["supplier"], name="search_entry_supplier"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

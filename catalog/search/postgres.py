@@ -1,0 +1,131 @@
+"""The PostgreSQL backend: GIN-indexed tsvector with weighted ranking, facets over a GIN-indexed int[].
+
+Everything happens in two statements: one for the page (ranked, sorted, sliced) and one that
+counts the total and every facet in a single pass. A row that fails exactly one question's
+filter still feeds that question's own counts, so each facet is "all other filters applied".
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+
+from catalog.search.query import Phrase, SearchQuery, TextQuery
+from catalog.search.types import BackendPage
+
+TABLE = "catalog_searchentry"
+
+
+def _phrase_sql(phrase: Phrase) -> str:
+    # Words only contain letters and digits (see query.WORD_RE), so quoting is enough.
+    return "(" + " <-> ".join(f"'{word}'" for word in phrase.words) + ")"
+
+
+def tsquery_text(text: TextQuery) -> str:
+    parts = ["(" + " | ".join(_phrase_sql(p) for p in clause) + ")" for clause in text.clauses]
+    parts += ["!" + _phrase_sql(p) for p in text.excluded]
+    return " & ".join(parts)
+
+
+def _common(query: SearchQuery) -> tuple[list[str], list]:
+    where, params = [], []
+    if not query.text.is_empty:
+        where.append("search_vector @@ to_tsquery('simple'::regconfig, %s)")
+        params.append(tsquery_text(query.text))
+    if query.frameworks:
+        where.append("framework_id = ANY(%s)")
+        params.append(list(query.frameworks))
+    if query.suppliers:
+        where.append("supplier_id = ANY(%s)")
+        params.append(list(query.suppliers))
+    if query.price_max is not None:
+        where.append("unit_price <= %s")
+        params.append(query.price_max)
+    if query.in_stock:
+        where.append("in_stock")
+    return where, params
+
+
+ORDER = {
+    "price": "unit_price ASC, tie_hash ASC",
+    "-price": "unit_price DESC, tie_hash ASC",
+    "newest": "published_at DESC, tie_hash ASC",
+    "relevance": "rank DESC, tie_hash ASC",
+}
+
+
+def run(query: SearchQuery, *, selected: dict[str, set[int]], owner_of: dict[int, str], offset: int,
+        limit: int | None, with_facets: bool) -> BackendPage:
+    where, params = _common(query)
+    keys = list(selected)
+    match_sql = ["(facet_array && %s::int[])" for _ in keys]
+    match_params = [sorted(selected[key]) for key in keys]
+
+    if query.text.is_empty:
+        rank_sql, rank_params = "0::float4", []
+    else:
+        rank_sql, rank_params = "ts_rank(search_vector, to_tsquery('simple'::regconfig, %s))", [tsquery_text(query.text)]
+    page_where = where + match_sql
+    sql = (f"SELECT id, {rank_sql} AS rank FROM {TABLE}"
+           + (" WHERE " + " AND ".join(page_where) if page_where else "")
+           + f" ORDER BY {ORDER[query.sort]}")
+    page_params = rank_params + params + match_params
+    if limit is not None:
+        sql += " LIMIT %s"
+        page_params.append(limit)
+    if offset:
+        sql += " OFFSET %s"
+        page_params.append(offset)
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, page_params)
+        entry_ranks = [(row[0], float(row[1])) for row in cursor.fetchall()]
+        facet_counts = None
+        if with_facets:
+            count, facet_counts = _facets(cursor, where, params, keys, match_sql, match_params, owner_of)
+        else:
+            cursor.execute(f"SELECT count(*) FROM {TABLE}" + (" WHERE " + " AND ".join(page_where) if page_where else ""),
+                           params + match_params)
+            count = cursor.fetchone()[0]
+    return BackendPage(count=count, entry_ranks=entry_ranks, facet_counts=facet_counts)
+
+
+def _facets(cursor, where, params, keys, match_sql, match_params, owner_of):
+    flags = [f"m{i}" for i in range(len(keys))]
+    select_flags = "".join(f", {sql} AS {flag}" for sql, flag in zip(match_sql, flags, strict=True))
+    base_where = list(where)
+    if len(keys) > 1:
+        base_where.append("(" + " + ".join(f"{sql}::int" for sql in match_sql) + f") >= {len(keys) - 1}")
+    base_params = list(params) + (list(match_params) if len(keys) > 1 else [])
+    all_flags = " AND ".join(flags) if flags else "TRUE"
+    cases = []
+    case_params = []
+    for index, key in enumerate(keys):
+        others = " AND ".join(flag for j, flag in enumerate(flags) if j != index) or "TRUE"
+        cases.append(f"WHEN v = ANY(%s::int[]) THEN {others}")
+        case_params.append(sorted(pk for pk, owner in owner_of.items() if owner == key))
+    condition = f"CASE {' '.join(cases)} ELSE {all_flags} END" if cases else "TRUE"
+    sql = (
+        f"WITH base AS MATERIALIZED (SELECT facet_array{select_flags} FROM {TABLE}"
+        + (" WHERE " + " AND ".join(base_where) if base_where else "")
+        + f") SELECT -1, count(*) FILTER (WHERE {all_flags}) FROM base"
+        f" UNION ALL SELECT v, count(*) FILTER (WHERE {condition}) FROM base, unnest(base.facet_array) AS v GROUP BY v"
+    )
+    cursor.execute(sql, list(match_params) + base_params + case_params)
+    total = 0
+    counts = {}
+    for value_id, count in cursor.fetchall():
+        if value_id == -1:
+            total = count
+        elif count:
+            counts[value_id] = count
+    return total, counts
+
+
+def suggest(word: str) -> str | None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT word FROM catalog_searchterm WHERE word %% %s ORDER BY similarity(word, %s) DESC, word LIMIT 1",
+            [word, word],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None

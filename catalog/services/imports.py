@@ -1,0 +1,106 @@
+"""Bulk import of draft listings from CSV: all-or-nothing, with a row-by-row error report.
+
+Columns: lot (number), title, summary, description, features, benefits (items separated by "|"),
+categories (need slugs separated by "|"), unit, unit_price, minimum_commitment, lead_time_days,
+stock, exit_statement, and one ``attr:<key>`` column per question (multiple choices separated by "|").
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from agreements.models import FrameworkAgreement, Lot
+from audit.services import audit_record
+from catalog.models import Listing, NeedCategory
+from catalog.services import validation as rules
+from catalog.services.listings import _supplier_of, clean_draft
+from common.errors import DomainError, ValidationFailed
+
+REQUIRED_COLUMNS = ("lot", "title", "summary", "unit", "unit_price")
+MAX_ROWS = 5000
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in (value or "").split("|") if part.strip()]
+
+
+def parse_rows(text: str) -> list[dict]:
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ValidationFailed(_("The file misses columns: %(columns)s.") % {"columns": ", ".join(missing)},
+                               code="csv_columns", fields={"file": [_("Add the columns: %s.") % ", ".join(missing)]})
+    rows = list(reader)
+    if not rows:
+        raise ValidationFailed(_("The file has no rows."), code="csv_empty", fields={"file": [_("Add at least one row.")]})
+    if len(rows) > MAX_ROWS:
+        raise ValidationFailed(_("The file has too many rows."), code="csv_too_large",
+                               fields={"file": [_("At most %s rows per file.") % MAX_ROWS]})
+    return rows
+
+
+@transaction.atomic
+def listings_import_csv(*, actor, framework: FrameworkAgreement, text: str) -> list[Listing]:
+    """Create one draft per row. If any row is wrong nothing is created and the error lists every row's problems:
+    ``ValidationFailed`` with ``extra={"rows": [{"row": <line number>, "errors": {field: [messages]}}]}``."""
+    supplier = _supplier_of(actor)
+    rules.require_framework_accepts_listings(framework)
+    rows = parse_rows(text)
+    lots = {str(lot.number): lot for lot in Lot.objects.filter(framework=framework)}
+    slugs = dict(NeedCategory.objects.values_list("slug", "pk"))
+    admitted = set(supplier.admissions.filter(status="admitted").values_list("lot_id", flat=True))
+    report, prepared = [], []
+    for line, row in enumerate(rows, start=2):
+        errors: dict[str, list[str]] = {}
+        lot = lots.get((row.get("lot") or "").strip())
+        if lot is None:
+            errors["lot"] = [_("No lot with this number in %(framework)s.") % {"framework": framework.reference}]
+        elif lot.pk not in admitted:
+            errors["lot"] = [_("Your organization is not admitted to this lot.")]
+        unknown = [s for s in _split(row.get("categories", "")) if s not in slugs]
+        if unknown:
+            errors["categories"] = [_("Unknown needs: %(slugs)s.") % {"slugs": ", ".join(unknown)}]
+        data = {
+            "title": row.get("title", ""), "summary": row.get("summary", ""), "description": row.get("description", ""),
+            "features": _split(row.get("features", "")), "benefits": _split(row.get("benefits", "")),
+            "categories": [slugs[s] for s in _split(row.get("categories", "")) if s in slugs],
+            "unit": row.get("unit", ""), "unit_price": row.get("unit_price", ""),
+            "minimum_commitment": row.get("minimum_commitment", ""), "lead_time_days": row.get("lead_time_days", ""),
+            "stock": row.get("stock", ""), "exit_statement": row.get("exit_statement", ""),
+            "attributes": {key[5:]: (_split(value) if "|" in (value or "") else (value or "").strip())
+                           for key, value in row.items() if key and key.startswith("attr:") and (value or "").strip()},
+        }
+        cleaned = None
+        if lot is not None:
+            try:
+                cleaned = clean_draft(lot=lot, data=data)
+            except DomainError as error:
+                for field, messages in error.fields.items():
+                    errors.setdefault(field, []).extend(messages)
+        if errors:
+            report.append({"row": line, "errors": errors})
+        else:
+            prepared.append((lot, cleaned))
+    if report:
+        raise ValidationFailed(
+            _("%(bad)s of %(total)s rows have errors; nothing was imported.") % {"bad": len(report), "total": len(rows)},
+            code="csv_rows_invalid", extra={"rows": report},
+        )
+    created = []
+    for lot, cleaned in prepared:
+        listing = Listing(supplier=supplier, framework=framework, lot=lot, created_by=actor)
+        for field, value in cleaned.items():
+            if field != "categories":
+                setattr(listing, field, value)
+        listing.save()
+        listing.categories.set(cleaned["categories"])
+        created.append(listing)
+    audit_record(action="listing.imported", actor=actor, organization=supplier, target_type="catalog.listing",
+                 target_id=",".join(str(listing.pk) for listing in created)[:200],
+                 payload={"framework": framework.reference, "rows": len(created),
+                          "listings": [listing.pk for listing in created]})
+    return created

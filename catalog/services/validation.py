@@ -1,0 +1,199 @@
+"""The rules a listing's content must meet, shared by create, update, submit, publish and CSV import."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from agreements.models import Admission, CeilingPrice, FrameworkAgreement, Lot, Organization
+from catalog.models import AttributeDefinition, NeedCategory
+from common.errors import Forbidden, ValidationFailed
+from common.money import PRICE_FIELD, round_price, to_decimal
+
+MAX_LIST_ITEMS = 20
+MAX_UNIT_PRICE = Decimal(10) ** (PRICE_FIELD["max_digits"] - PRICE_FIELD["decimal_places"])
+
+
+class Errors(dict):
+    def add(self, field: str, message: str) -> None:
+        self.setdefault(field, []).append(str(message))
+
+
+def require_admitted(*, supplier: Organization, lot: Lot) -> None:
+    if not Admission.objects.filter(supplier=supplier, lot=lot, status=Admission.Status.ADMITTED).exists():
+        raise Forbidden(_("Only suppliers admitted to the lot can publish listings in it."), code="not_admitted")
+
+
+def require_framework_accepts_listings(framework: FrameworkAgreement) -> None:
+    if framework.status not in (FrameworkAgreement.Status.OPEN, FrameworkAgreement.Status.LIVE):
+        raise ValidationFailed(_("This framework does not accept listings now."), code="framework_closed",
+                               fields={"framework": [_("The framework must be open or live.")]})
+
+
+def clean_text_list(value, field: str, errors: Errors) -> list[str]:
+    if value in (None, ""):
+        return []
+    if isinstance(value, str):
+        value = [line for line in value.splitlines()]
+    if not isinstance(value, list | tuple):
+        errors.add(field, _("Give a list of short texts."))
+        return []
+    items = [str(item).strip() for item in value if str(item).strip()]
+    if len(items) > MAX_LIST_ITEMS:
+        errors.add(field, _("Give at most %(count)s items.") % {"count": MAX_LIST_ITEMS})
+    if any(len(item) > 300 for item in items):
+        errors.add(field, _("Each item must be at most 300 characters."))
+    return items
+
+
+def clean_price(value, errors: Errors, field: str = "unit_price") -> Decimal | None:
+    try:
+        price = round_price(to_decimal(value))
+    except (TypeError, ValueError):
+        errors.add(field, _("Give a number such as 0.25."))
+        return None
+    if price <= 0:
+        errors.add(field, _("The price must be more than zero."))
+        return None
+    if price >= MAX_UNIT_PRICE:
+        errors.add(field, _("The price is too large."))
+        return None
+    return price
+
+
+def clean_quantity(value, errors: Errors, field: str) -> Decimal:
+    if value in (None, ""):
+        return Decimal("0")
+    try:
+        quantity = to_decimal(value)
+    except (TypeError, ValueError):
+        errors.add(field, _("Give a number."))
+        return Decimal("0")
+    if quantity < 0:
+        errors.add(field, _("Give zero or more."))
+    return quantity
+
+
+def clean_optional_int(value, errors: Errors, field: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        errors.add(field, _("Give a whole number."))
+        return None
+    if number < 0:
+        errors.add(field, _("Give zero or more."))
+        return None
+    return number
+
+
+def ceiling_for(*, lot: Lot, unit: str) -> CeilingPrice | None:
+    return CeilingPrice.objects.filter(lot=lot, unit=unit).first()
+
+
+def check_price_within_ceiling(*, lot: Lot, unit: str, unit_price: Decimal | None, errors: Errors) -> Decimal | None:
+    """The lot's ceiling for the unit; a unit without a ceiling is refused."""
+    ceiling = ceiling_for(lot=lot, unit=unit)
+    if ceiling is None:
+        units = ", ".join(lot.ceiling_prices.order_by("unit").values_list("unit", flat=True))
+        errors.add("unit", _("This lot has no ceiling price for this unit. Use one of: %(units)s.") % {"units": units})
+        return None
+    if unit_price is not None and unit_price > ceiling.max_unit_price:
+        errors.add("unit_price", _("The unit price %(price)s is above the lot's ceiling of %(ceiling)s per %(unit)s.")
+                   % {"price": unit_price, "ceiling": ceiling.max_unit_price, "unit": unit})
+    return ceiling.max_unit_price
+
+
+def _number(value) -> int | str | None:
+    try:
+        number = to_decimal(value)
+    except (TypeError, ValueError):
+        return None
+    return int(number) if number == number.to_integral_value() else format(number.normalize(), "f")
+
+
+def clean_attributes(*, lot: Lot, attributes, errors: Errors, require_all: bool) -> dict:
+    """Attribute values that fit their definitions (kind, allowed choices); unknown keys refused."""
+    if attributes in (None, ""):
+        attributes = {}
+    if not isinstance(attributes, dict):
+        errors.add("attributes", _("Give the answers as an object of question key to value."))
+        return {}
+    definitions = {d.key: d for d in AttributeDefinition.objects.filter(lot=lot)}
+    cleaned = {}
+    for key, value in attributes.items():
+        field = f"attributes.{key}"
+        definition = definitions.get(key)
+        if definition is None:
+            errors.add(field, _("This lot has no question with this key."))
+            continue
+        if value in (None, "", []):
+            continue
+        allowed = [str(choice.get("value")) for choice in definition.choices or []]
+        kind = definition.kind
+        if kind == AttributeDefinition.Kind.BOOLEAN:
+            if isinstance(value, bool):
+                cleaned[key] = value
+            elif str(value).strip().lower() in ("true", "yes", "1"):
+                cleaned[key] = True
+            elif str(value).strip().lower() in ("false", "no", "0"):
+                cleaned[key] = False
+            else:
+                errors.add(field, _("Answer yes or no."))
+        elif kind == AttributeDefinition.Kind.CHOICE:
+            if str(value) not in allowed:
+                errors.add(field, _("Choose one of: %(choices)s.") % {"choices": ", ".join(allowed)})
+            else:
+                cleaned[key] = str(value)
+        elif kind == AttributeDefinition.Kind.MULTI_CHOICE:
+            values = value if isinstance(value, list | tuple) else [v for v in str(value).split(";")]
+            values = [str(v).strip() for v in values if str(v).strip()]
+            wrong = [v for v in values if v not in allowed]
+            if wrong:
+                errors.add(field, _("Not a choice: %(wrong)s. Choose from: %(choices)s.")
+                           % {"wrong": ", ".join(wrong), "choices": ", ".join(allowed)})
+            else:
+                cleaned[key] = sorted(set(values), key=allowed.index)
+        elif kind == AttributeDefinition.Kind.NUMBER:
+            number = _number(value) if not isinstance(value, bool | float) else None
+            if number is None:
+                errors.add(field, _("Give a number."))
+            else:
+                cleaned[key] = number
+    if require_all:
+        for key, definition in definitions.items():
+            if definition.required and key not in cleaned:
+                errors.add(f"attributes.{key}", _("Answer this question: %(label)s.") % {"label": definition.label})
+    return cleaned
+
+
+def clean_categories(*, lot: Lot, category_ids, errors: Errors) -> list[NeedCategory]:
+    ids = []
+    for value in category_ids or []:
+        try:
+            ids.append(int(value))
+        except (TypeError, ValueError):
+            errors.add("categories", _("Give category ids."))
+            return []
+    categories = list(NeedCategory.objects.filter(pk__in=ids).prefetch_related("lots"))
+    if len(categories) != len(set(ids)):
+        errors.add("categories", _("One of the categories does not exist."))
+    for category in categories:
+        lots = list(category.lots.all())
+        if lots and lot not in lots:
+            errors.add("categories", _("The need “%(name)s” does not apply to this lot.") % {"name": category.name})
+    return categories
+
+
+def check_goods_fields(*, lot: Lot, lead_time_days: int | None, errors: Errors, require: bool) -> None:
+    if not lot.is_goods:
+        return
+    if lead_time_days is None:
+        if require:
+            errors.add("lead_time_days", _("Give the delivery lead time in days for goods."))
+        return
+    if lot.max_delivery_days is not None and lead_time_days > lot.max_delivery_days:
+        errors.add("lead_time_days", _("The lot allows at most %(days)s days for delivery.")
+                   % {"days": lot.max_delivery_days})
