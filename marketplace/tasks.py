@@ -23,3 +23,20 @@ def send_notification_emails(notification_ids: list[int]) -> int:
             notification.save(update_fields=["emailed_at"])
             sent += 1
     return sent
+
+
+@shared_task(name="marketplace.tasks.close_competition")
+def close_competition(competition_id: int) -> bool:
+    """Close one competition at its deadline. Queued with ``eta=deadline`` at publication; it
+    re-checks the deadline (an eager run happens at once and must do nothing) and is idempotent."""
+    from marketplace.services.competitions import competition_close
+
+    return competition_close(competition_id=competition_id)
+
+
+@shared_task(name="marketplace.tasks.close_overdue_competitions")
+def close_overdue_competitions() -> int:
+    """Beat sweep: close every published competition whose deadline passed (catches missed etas)."""
+    from marketplace.services.competitions import close_overdue
+
+    return close_overdue()

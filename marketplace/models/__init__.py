@@ -15,3 +15,15 @@ from marketplace.models.orders import (  # noqa: F401
     ThresholdCrossing,
     UsageRecord,
 )
+from marketplace.models.competitions import (  # noqa: F401
+    ClarificationQuestion,
+    Competition,
+    CompetitionLine,
+    CriterionScore,
+    Invitation,
+    QualityCriterion,
+    Quote,
+    QuoteEvaluation,
+    QuoteLine,
+    QuoteResponse,
+)
