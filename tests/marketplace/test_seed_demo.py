@@ -1,0 +1,106 @@
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import override_settings
+from rest_framework.test import APIClient
+
+from agreements.models import Admission, CeilingPrice, FrameworkAgreement, Lot, Membership, Organization
+from audit.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+DEMO_PASSWORD = "demo-pass-2026"
+
+
+def _seed() -> str:
+    out = StringIO()
+    with override_settings(DEBUG=True):
+        call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def _counts() -> dict[str, int]:
+    return {
+        "organizations": Organization.objects.count(),
+        "users": get_user_model().objects.count(),
+        "memberships": Membership.objects.count(),
+        "frameworks": FrameworkAgreement.objects.count(),
+        "lots": Lot.objects.count(),
+        "ceilings": CeilingPrice.objects.count(),
+        "admissions": Admission.objects.count(),
+        "audit_events": AuditEvent.objects.count(),
+    }
+
+
+def test_seed_demo_twice_gives_the_same_data():
+    _seed()
+    first = _counts()
+    output = _seed()
+    second = _counts()
+
+    assert second == first
+    assert {key: value for key, value in first.items() if key != "audit_events"} == {
+        "organizations": 36,  # 1 authority, 2 buyers, 1 oversight body, 32 suppliers
+        "users": 7,
+        "memberships": 8,  # buyer2 holds two roles
+        "frameworks": 2,
+        "lots": 6,
+        "ceilings": 13,
+        "admissions": 192,  # every supplier in every lot
+    }
+    assert "password demo-pass-2026" in output
+
+
+def test_seed_demo_frameworks_are_live_with_admitted_suppliers():
+    _seed()
+
+    assert dict(FrameworkAgreement.objects.values_list("reference", "status")) == {
+        "FA-2026-CLOUD": "live", "FA-2026-OFFICE": "live",
+    }
+    assert list(Lot.objects.filter(framework__reference="FA-2026-CLOUD").values_list("title", flat=True)) == [
+        "Cloud hosting", "Cloud software", "Cloud support",
+    ]
+    assert set(Admission.objects.values_list("status", flat=True)) == {"admitted"}
+    assert Organization.objects.filter(kind=Organization.Kind.SUPPLIER).count() >= 30
+
+
+DEMO_USERS = [
+    ("authority", "authority", ["administrator"], "Central Public Procurement Agency"),
+    ("buyer", "buyer", ["requester"], "Ministry of Health"),
+    ("approver", "buyer", ["approver"], "Ministry of Health"),
+    ("buyer2", "buyer", ["approver", "requester"], "Municipality of Arequipa"),
+    ("supplier", "supplier", ["publisher"], "Andes Cloud Hosting S.A.C."),
+    ("supplier2", "supplier", ["publisher"], "Pacific Data Centers S.A."),
+    ("auditor", "oversight", ["auditor"], "Office of the Comptroller General"),
+]
+
+
+def test_demo_users_get_tokens_and_the_right_kind():
+    _seed()  # seeded once: seeding takes seconds, the checks below do not
+
+    seen = []
+    for username, _kind, _roles, _organization in DEMO_USERS:
+        client = APIClient()
+        token_response = client.post(
+            "/api/v1/auth/token/", {"username": username, "password": DEMO_PASSWORD}, format="json"
+        )
+        assert token_response.status_code == 200, username
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token_response.json()['token']}")
+        me = client.get("/api/v1/me/").json()
+        seen.append((me["username"], me["organization"]["kind"], me["roles"], me["organization"]["name"]))
+
+    assert seen == [tuple(user) for user in DEMO_USERS]
+
+
+def test_seed_demo_refuses_when_debug_is_off():
+    with override_settings(DEBUG=False), pytest.raises(CommandError) as excinfo:
+        call_command("seed_demo", stdout=StringIO())
+
+    assert "DJANGO_DEBUG off" in str(excinfo.value)
+    assert _counts() == {
+        "organizations": 0, "users": 0, "memberships": 0, "frameworks": 0, "lots": 0, "ceilings": 0,
+        "admissions": 0, "audit_events": 0,
+    }
