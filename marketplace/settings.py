@@ -190,6 +190,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "expire-frameworks": {"task": "agreements.tasks.expire_frameworks", "schedule": 3600.0},
+    # Daily, idempotent: rebuilds last month's statements, so a missed run or a late usage is caught up.
+    "monthly-order-statements": {"task": "marketplace.tasks.generate_monthly_statements", "schedule": 86400.0},
 }
 
 EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -25,6 +25,20 @@ def send_notification_emails(notification_ids: list[int]) -> int:
     return sent
 
 
+@shared_task(name="marketplace.tasks.generate_monthly_statements")
+def generate_monthly_statements(month: str | None = None) -> int:
+    """Statements for the previous calendar month (or ``month`` as YYYY-MM). Safe to run twice:
+    each (order, month) statement is rebuilt with the same figures."""
+    from datetime import timedelta
+
+    from marketplace.services.orders import statements_generate_for_month
+
+    if month is None:
+        first_of_this_month = timezone.localdate().replace(day=1)
+        month = (first_of_this_month - timedelta(days=1)).strftime("%Y-%m")
+    return statements_generate_for_month(month=month)
+
+
 @shared_task(name="marketplace.tasks.close_competition")
 def close_competition(competition_id: int) -> bool:
     """Close one competition at its deadline. Queued with ``eta=deadline`` at publication; it

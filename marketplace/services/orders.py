@@ -20,7 +20,7 @@ import csv
 import io
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -35,7 +35,16 @@ from audit.services import audit_record
 from catalog.models import ListingVersion
 from common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from common.lifecycle import check_transition
-from common.money import AMOUNT_FIELD, QUANTITY_FIELD, ZERO, line_amount, round_amount, to_decimal
+from common.money import (
+    AMOUNT_FIELD,
+    PRICE_PLACES,
+    QUANTITY_FIELD,
+    QUANTITY_PLACES,
+    ZERO,
+    line_amount,
+    round_amount,
+    to_decimal,
+)
 from marketplace.models import (
     Award,
     CallOffOrder,
@@ -371,6 +380,8 @@ def _parse_usage_input(*, quantity, occurred_at, idempotency_key) -> tuple[Decim
             fields["occurred_at"] = [_("Enter the time of use as an ISO 8601 date-time, e.g. 2026-03-01T10:00:00Z.")]
     if parsed_time is not None and timezone.is_naive(parsed_time):
         parsed_time = timezone.make_aware(parsed_time, timezone.get_default_timezone())
+    if parsed_time is not None:
+        parsed_time = parsed_time.astimezone(UTC)  # as the database gives it back, for identical replays
     key = str(idempotency_key or "").strip()
     if not key:
         fields["idempotency_key"] = [_("Give a unique key for this usage, e.g. your meter reading id.")]
@@ -378,7 +389,7 @@ def _parse_usage_input(*, quantity, occurred_at, idempotency_key) -> tuple[Decim
         fields["idempotency_key"] = [_("Use at most %(n)s characters.") % {"n": MAX_KEY_LENGTH}]
     if fields:
         raise ValidationFailed(_("The usage is not valid."), fields=fields)
-    return parsed_quantity, parsed_time, key
+    return parsed_quantity.quantize(QUANTITY_PLACES), parsed_time, key
 
 
 def _require_supplier(*, actor, order: CallOffOrder) -> None:
@@ -661,12 +672,14 @@ def statement_generate(*, order_id, month, actor=None) -> Statement:
     total = ZERO
     records = 0
     for row in rows:
+        amount = round_amount(to_decimal(row["amount"]))  # already exact cents; SQLite drops the scale
         lines.append({
             "line": row["line_id"], "description": row["line__description"], "unit": row["line__unit"],
-            "unit_price": str(row["line__unit_price"]), "quantity": str(row["quantity"]),
-            "amount": str(row["amount"]), "records": row["records"],
+            "unit_price": str(to_decimal(row["line__unit_price"]).quantize(PRICE_PLACES)),
+            "quantity": str(to_decimal(row["quantity"]).quantize(QUANTITY_PLACES)),
+            "amount": str(amount), "records": row["records"],
         })
-        total += row["amount"]
+        total += amount
         records += row["records"]
     statement, created = Statement.objects.get_or_create(
         order=order, month=first, defaults={"lines": lines, "total": total, "records": records}

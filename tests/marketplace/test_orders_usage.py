@@ -1,0 +1,211 @@
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+
+from audit.models import AuditEvent
+from common.errors import Forbidden, NotFound, ValidationFailed
+from marketplace.models import CallOffOrder, Notification, ThresholdCrossing, UsageRecord
+from marketplace.services.orders import order_record_usage
+from tests.marketplace.factories_orders import OrderFactory, order_parties
+
+pytestmark = pytest.mark.django_db
+
+WHEN = "2026-03-10T12:00:00Z"
+
+
+def _post(order, user, quantity, key, *, occurred_at=WHEN, line=None):
+    return order_record_usage(actor=user, order_id=order.pk, line_id=line or order.lines.get().pk,
+                              quantity=quantity, occurred_at=occurred_at, idempotency_key=key)
+
+
+def test_accepted_usage_adds_quantity_times_price_rounded_once():
+    order = OrderFactory(cap=Decimal("100.00"))
+    supplier = order_parties(order)["supplier"]
+
+    outcome = _post(order, supplier, "12.5", "meter-1")
+
+    order.refresh_from_db()
+    record = outcome.record
+    assert (outcome.accepted, outcome.replayed) == (True, False)
+    assert (record.amount, record.remaining_after, record.reason) == (Decimal("2.50"), Decimal("97.50"), "")
+    assert order.spent == Decimal("2.50")
+    assert order.lines.get().spent == Decimal("2.50")
+    assert record.posted_by == supplier
+
+
+@pytest.mark.parametrize(
+    ("unit_price", "quantity", "amount"),
+    [
+        # Banker's rounding: halves go to the even cent.
+        ("0.010000", "0.5", "0.00"),     # 0.005 -> 0.00
+        ("0.010000", "1.5", "0.02"),     # 0.015 -> 0.02
+        ("0.010000", "2.5", "0.02"),     # 0.025 -> 0.02
+        ("0.010000", "3.5", "0.04"),     # 0.035 -> 0.04
+        ("0.125000", "1", "0.12"),       # 0.125 -> 0.12
+        ("0.135000", "1", "0.14"),       # 0.135 -> 0.14
+        ("0.123457", "3.333333", "0.41"),  # 0.411522... rounded once, not price then product
+    ],
+)
+def test_amount_is_rounded_half_even_once(unit_price, quantity, amount):
+    order = OrderFactory(cap=Decimal("100.00"), unit_price=Decimal(unit_price))
+    supplier = order_parties(order)["supplier"]
+
+    outcome = _post(order, supplier, quantity, "k")
+
+    order.refresh_from_db()
+    assert outcome.record.amount == Decimal(amount)
+    assert order.spent == Decimal(amount)
+
+
+def test_same_key_returns_the_first_outcome_and_changes_nothing():
+    order = OrderFactory(cap=Decimal("100.00"))
+    supplier = order_parties(order)["supplier"]
+    first = _post(order, supplier, "10", "meter-1")
+
+    again = _post(order, supplier, "99", "meter-1")
+
+    order.refresh_from_db()
+    assert again.replayed is True
+    assert again.record.pk == first.record.pk
+    assert again.record.amount == Decimal("2.00")
+    assert order.spent == Decimal("2.00")
+    assert UsageRecord.objects.count() == 1
+
+
+def test_usage_over_the_cap_is_stored_as_rejected_and_changes_no_total():
+    order = OrderFactory(cap=Decimal("10.00"))
+    supplier = order_parties(order)["supplier"]
+    _post(order, supplier, "45", "a")  # 9.00
+
+    outcome = _post(order, supplier, "10", "b")  # 2.00 > 1.00 remaining
+
+    order.refresh_from_db()
+    record = outcome.record
+    assert (record.status, record.reason, record.amount, record.remaining_after) == (
+        "rejected", "cap_exceeded", Decimal("2.00"), Decimal("1.00"))
+    assert order.spent == Decimal("9.00")
+    assert order.lines.get().spent == Decimal("9.00")
+    assert order.status == CallOffOrder.Status.ACTIVE
+    # A rejected key stays rejected: a retry returns the stored rejection.
+    assert _post(order, supplier, "1", "b").record.status == "rejected"
+
+
+def test_usage_exactly_to_the_cap_caps_the_order():
+    order = OrderFactory(cap=Decimal("10.00"))
+    supplier = order_parties(order)["supplier"]
+
+    _post(order, supplier, "50", "a")
+    refused = _post(order, supplier, "0.05", "b")
+
+    order.refresh_from_db()
+    assert order.spent == Decimal("10.00")
+    assert order.status == CallOffOrder.Status.CAPPED
+    assert refused.record.reason == "order_not_active"
+    assert AuditEvent.objects.filter(action="order.capped", target_id=str(order.pk)).count() == 1
+
+
+def test_line_cap_is_enforced_and_rolls_back_the_order_increment():
+    order = OrderFactory(cap=Decimal("100.00"), line_cap=Decimal("5.00"))
+    supplier = order_parties(order)["supplier"]
+    _post(order, supplier, "20", "a")  # 4.00
+
+    outcome = _post(order, supplier, "10", "b")  # 2.00 > 1.00 left on the line
+
+    order.refresh_from_db()
+    assert outcome.record.reason == "line_cap_exceeded"
+    assert order.spent == Decimal("4.00")
+    assert order.lines.get().spent == Decimal("4.00")
+
+
+@pytest.mark.parametrize("occurred_at", ["2025-12-31T23:59:59Z", "2028-01-01T00:00:00Z"])
+def test_usage_outside_the_order_dates_is_rejected(occurred_at):
+    order = OrderFactory(cap=Decimal("100.00"), start_date=date(2026, 1, 1), end_date=date(2027, 12, 31))
+    supplier = order_parties(order)["supplier"]
+
+    outcome = _post(order, supplier, "1", "k", occurred_at=occurred_at)
+
+    order.refresh_from_db()
+    assert outcome.record.reason == "outside_order_dates"
+    assert order.spent == Decimal("0.00")
+
+
+def test_usage_on_the_first_and_last_day_is_accepted():
+    order = OrderFactory(cap=Decimal("100.00"), start_date=date(2026, 1, 1), end_date=date(2027, 12, 31))
+    supplier = order_parties(order)["supplier"]
+
+    first = _post(order, supplier, "1", "a", occurred_at="2026-01-01T00:00:00Z")
+    last = _post(order, supplier, "1", "b", occurred_at="2027-12-31T23:59:59Z")
+
+    assert (first.accepted, last.accepted) == (True, True)
+
+
+@pytest.mark.parametrize("status", ["draft", "completed", "terminated"])
+def test_usage_on_an_order_that_is_not_active_is_rejected(status):
+    order = OrderFactory(cap=Decimal("100.00"), status=status)
+    supplier = order_parties(order)["supplier"]
+
+    outcome = _post(order, supplier, "1", "k")
+
+    order.refresh_from_db()
+    assert outcome.record.reason == "order_not_active"
+    assert order.spent == Decimal("0.00")
+
+
+@pytest.mark.parametrize(
+    ("quantity", "occurred_at", "key", "field"),
+    [("0", WHEN, "k", "quantity"), ("-1", WHEN, "k", "quantity"), ("abc", WHEN, "k", "quantity"),
+     ("1.0000001", WHEN, "k", "quantity"), ("1", "yesterday", "k", "occurred_at"), ("1", WHEN, "", "idempotency_key")],
+)
+def test_invalid_usage_is_refused_and_stores_nothing(quantity, occurred_at, key, field):
+    order = OrderFactory(cap=Decimal("100.00"))
+    supplier = order_parties(order)["supplier"]
+
+    with pytest.raises(ValidationFailed) as error:
+        _post(order, supplier, quantity, key, occurred_at=occurred_at)
+
+    order.refresh_from_db()
+    assert field in error.value.fields
+    assert UsageRecord.objects.count() == 0
+    assert order.spent == Decimal("0.00")
+
+
+def test_only_the_supplier_posts_usage():
+    order = OrderFactory(cap=Decimal("100.00"))
+    parties = order_parties(order)
+    other_supplier_order = OrderFactory()
+    stranger = order_parties(other_supplier_order)["supplier"]
+
+    with pytest.raises(Forbidden):
+        _post(order, parties["approver"], "1", "a")
+    with pytest.raises(Forbidden):
+        _post(order, parties["auditor"], "1", "b")
+    with pytest.raises(NotFound):
+        _post(order, stranger, "1", "c")
+
+    order.refresh_from_db()
+    assert UsageRecord.objects.count() == 0
+    assert order.spent == Decimal("0.00")
+
+
+def test_thresholds_notify_buyer_and_supplier_once_each(django_capture_on_commit_callbacks):
+    order = OrderFactory(cap=Decimal("100.00"))
+    parties = order_parties(order)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(order, parties["supplier"], "250", "a")   # 50.00 -> 50 %
+        _post(order, parties["supplier"], "50", "b")    # 60.00
+        _post(order, parties["supplier"], "175", "c")   # 95.00 -> 80 % and 90 %
+        _post(order, parties["supplier"], "25", "d")    # 100.00 -> 100 %
+
+    assert sorted(ThresholdCrossing.objects.filter(order=order).values_list("threshold", flat=True)) == [50, 80, 90, 100]
+    buyer_users = {parties["requester"].pk, parties["approver"].pk}
+    for threshold in (50, 80, 90, 100):
+        notified = set(Notification.objects.filter(dedupe_key=f"order:{order.pk}:threshold:{threshold}")
+                       .values_list("recipient_id", flat=True))
+        assert notified == buyer_users | {parties["supplier"].pk}
+    assert Notification.objects.count() == 12
+    assert len(mail.outbox) == 12
+    order.refresh_from_db()
+    assert order.status == CallOffOrder.Status.CAPPED
