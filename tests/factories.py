@@ -91,3 +91,43 @@ def member(kind: str, *roles: str, organization: Organization | None = None, use
     for role in roles or (Membership.Role.REQUESTER,):
         MembershipFactory(user=user, organization=organization, role=role)
     return user
+
+
+# --- catalog -------------------------------------------------------------------------------------
+
+def need_category(name: str, *, parent=None, lots=(), slug: str = ""):
+    """A need category with its materialized path, through the catalog service."""
+    from catalog.services import category_create
+
+    return category_create(name=name, parent=parent, lots=lots, slug=slug)
+
+
+class AttributeDefinitionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "catalog.AttributeDefinition"
+
+    lot = factory.SubFactory(LotFactory)
+    key = factory.Sequence(lambda n: f"question_{n}")
+    label = factory.LazyAttribute(lambda o: o.key.replace("_", " ").capitalize())
+    kind = "choice"
+    choices = factory.LazyFunction(lambda: [{"value": "a", "label": "A"}, {"value": "b", "label": "B"}])
+
+
+def listing_data(**overrides) -> dict:
+    data = {
+        "title": "Managed backup service", "summary": "Daily backups kept for 30 days.",
+        "description": "Encrypted copies in two data centres.", "features": ["Daily copies"],
+        "benefits": ["Recover files yourself"], "attributes": {}, "categories": [], "unit": "vCPU-hour",
+        "unit_price": "0.200000", "exit_statement": "Export all data as open formats on exit.",
+    }
+    data.update(overrides)
+    return data
+
+
+def published_listing(*, supplier_user, authority_user, lot, **overrides):
+    """A listing created, submitted and published through the services."""
+    from catalog.services import listing_create, listing_publish, listing_submit
+
+    listing = listing_create(actor=supplier_user, framework=lot.framework, lot=lot, data=listing_data(**overrides))
+    listing = listing_submit(actor=supplier_user, listing=listing)
+    return listing_publish(actor=authority_user, listing=listing)
