@@ -13,5 +13,6 @@ urlpatterns = [
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("", include("agreements.api.urls")),
     path("", include("audit.api.urls")),
+    path("", include("catalog.api.urls")),
     path("", include("marketplace.api.orders_urls")),
 ]
