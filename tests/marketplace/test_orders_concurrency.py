@@ -1,0 +1,159 @@
+"""Caps, idempotency keys and threshold notifications under real concurrency (PostgreSQL only)."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.db.models import Sum
+
+from marketplace.models import CallOffOrder, Notification, ThresholdCrossing, UsageRecord
+from marketplace.services.orders import order_record_usage
+from tests.conftest import requires_postgres
+from tests.marketplace.factories_orders import OrderFactory, order_parties
+
+pytestmark = [requires_postgres, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+THREADS = 16
+
+
+def _run_in_threads(count, work):
+    """Start ``count`` threads together; each runs ``work(index)`` and closes its own connection."""
+    barrier = threading.Barrier(count)
+    results, errors = [None] * count, []
+
+    def runner(index):
+        try:
+            barrier.wait()
+            results[index] = work(index)
+        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=runner, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    return results
+
+
+def test_sixteen_threads_never_overspend_the_cap():
+    order = OrderFactory(cap=Decimal("100.00"))
+    supplier = order_parties(order)["supplier"]
+    line_id = order.lines.get().pk
+
+    def work(index):
+        outcomes = []
+        for post in range(12):
+            # 16 x 12 posts of 1.00 (5 x 0.20) = 192.00 offered against a cap of 100.00.
+            outcomes.append(order_record_usage(
+                actor=supplier, order_id=order.pk, line_id=line_id, quantity="5",
+                occurred_at="2026-03-10T12:00:00Z", idempotency_key=f"t{index}-p{post}").record.status)
+        return outcomes
+
+    results = _run_in_threads(THREADS, work)
+
+    order.refresh_from_db()
+    accepted = UsageRecord.objects.filter(order=order, status="accepted")
+    accepted_sum = accepted.aggregate(total=Sum("amount"))["total"]
+    assert sum(statuses.count("accepted") for statuses in results) == 100
+    assert accepted.count() == 100
+    assert accepted_sum == order.spent == Decimal("100.00")
+    assert order.lines.get().spent == Decimal("100.00")
+    assert order.status == CallOffOrder.Status.CAPPED
+    assert UsageRecord.objects.filter(order=order).count() == THREADS * 12
+    assert set(UsageRecord.objects.filter(order=order, status="rejected").values_list("reason", flat=True)) <= {
+        "cap_exceeded", "order_not_active"}
+
+
+def test_uneven_amounts_from_sixteen_threads_stay_within_the_cap():
+    order = OrderFactory(cap=Decimal("50.00"), unit_price=Decimal("0.130000"))
+    supplier = order_parties(order)["supplier"]
+    line_id = order.lines.get().pk
+    quantities = ["7", "13.5", "21", "3.25", "40", "11"]
+
+    def work(index):
+        for post in range(10):
+            order_record_usage(actor=supplier, order_id=order.pk, line_id=line_id,
+                               quantity=quantities[(index + post) % len(quantities)],
+                               occurred_at="2026-03-10T12:00:00Z", idempotency_key=f"t{index}-p{post}")
+
+    _run_in_threads(THREADS, work)
+
+    order.refresh_from_db()
+    accepted_sum = UsageRecord.objects.filter(order=order, status="accepted").aggregate(total=Sum("amount"))["total"]
+    assert accepted_sum == order.spent
+    assert order.spent <= order.cap
+    assert order.lines.get().spent == order.spent
+
+
+def test_line_cap_holds_under_concurrency():
+    order = OrderFactory(cap=Decimal("100.00"), line_cap=Decimal("30.00"))
+    supplier = order_parties(order)["supplier"]
+    line_id = order.lines.get().pk
+
+    def work(index):
+        for post in range(5):
+            order_record_usage(actor=supplier, order_id=order.pk, line_id=line_id, quantity="5",
+                               occurred_at="2026-03-10T12:00:00Z", idempotency_key=f"t{index}-p{post}")
+
+    _run_in_threads(THREADS, work)
+
+    order.refresh_from_db()
+    line = order.lines.get()
+    assert (line.spent, order.spent) == (Decimal("30.00"), Decimal("30.00"))
+    assert UsageRecord.objects.filter(order=order, status="accepted").count() == 30
+    assert UsageRecord.objects.filter(order=order, reason="line_cap_exceeded").count() == THREADS * 5 - 30
+
+
+def test_racing_duplicate_keys_produce_one_record_and_one_increment():
+    order = OrderFactory(cap=Decimal("100.00"))
+    supplier = order_parties(order)["supplier"]
+    line_id = order.lines.get().pk
+
+    def work(index):
+        outcome = order_record_usage(actor=supplier, order_id=order.pk, line_id=line_id, quantity="10",
+                                     occurred_at="2026-03-10T12:00:00Z", idempotency_key="same-reading")
+        return outcome.record.pk, outcome.record.status, outcome.replayed
+
+    results = _run_in_threads(THREADS, work)
+
+    order.refresh_from_db()
+    record = UsageRecord.objects.get(order=order)
+    assert {pk for pk, _status, _replayed in results} == {record.pk}
+    assert {status for _pk, status, _replayed in results} == {"accepted"}
+    assert sum(1 for _pk, _status, replayed in results if not replayed) == 1
+    assert order.spent == Decimal("2.00")
+    assert order.lines.get().spent == Decimal("2.00")
+
+
+def test_each_threshold_notifies_exactly_once_under_concurrency():
+    order = OrderFactory(cap=Decimal("40.00"))
+    parties = order_parties(order)
+    supplier = parties["supplier"]
+    line_id = order.lines.get().pk
+    mail.outbox = []
+
+    def work(index):
+        for post in range(5):
+            # 80 posts of 0.50 (2.5 x 0.20) = 40.00: every threshold is crossed by some thread.
+            order_record_usage(actor=supplier, order_id=order.pk, line_id=line_id, quantity="2.5",
+                               occurred_at="2026-03-10T12:00:00Z", idempotency_key=f"t{index}-p{post}")
+
+    _run_in_threads(THREADS, work)
+
+    order.refresh_from_db()
+    assert order.spent == Decimal("40.00")
+    assert list(ThresholdCrossing.objects.filter(order=order).order_by("threshold")
+                .values_list("threshold", flat=True)) == [50, 80, 90, 100]
+    recipients = {parties["requester"].pk, parties["approver"].pk, supplier.pk}
+    for threshold in (50, 80, 90, 100):
+        rows = list(Notification.objects.filter(dedupe_key=f"order:{order.pk}:threshold:{threshold}")
+                    .values_list("recipient_id", flat=True))
+        assert sorted(rows) == sorted(recipients)
+    assert Notification.objects.count() == 12
+    assert len(mail.outbox) == 12
