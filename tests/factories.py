@@ -126,8 +126,13 @@ def listing_data(**overrides) -> dict:
 
 def published_listing(*, supplier_user, authority_user, lot, **overrides):
     """A listing created, submitted and published through the services."""
+    from catalog.models import NeedCategory
     from catalog.services import listing_create, listing_publish, listing_submit
 
+    if not overrides.get("categories"):
+        category = NeedCategory.objects.filter(slug="general-need").first() or need_category(
+            "General need", slug="general-need")
+        overrides["categories"] = [category.pk]
     listing = listing_create(actor=supplier_user, framework=lot.framework, lot=lot, data=listing_data(**overrides))
     listing = listing_submit(actor=supplier_user, listing=listing)
     return listing_publish(actor=authority_user, listing=listing)
