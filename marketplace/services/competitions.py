@@ -781,16 +781,16 @@ def competition_award(
     requirement.status = Requirement.Status.AWARDED
     requirement.save(update_fields=["status"])
     order_id = None
-    try:
+    if award.listing_version is not None:
+        # An order line points at a listing version: a quote with no catalog listing behind its
+        # first line is awarded, and the buyer places the order once the listing is published.
         from marketplace.services.orders import order_create_from_award
-    except ImportError:  # the call-off orders module is not installed yet
-        order_create_from_award = None
-    if order_create_from_award is not None:
+
         order = order_create_from_award(
             actor=actor, award=award, cap=cap_amount, start=start_date, end=end_date,
-            unit_price=first_line.unit_price if first_line else None,
+            unit_price=first_line.unit_price, listing_version=award.listing_version,
         )
-        order_id = getattr(order, "pk", None)
+        order_id = order.pk
     audit_record(
         action="competition.awarded", actor=actor, organization=organization, target=competition,
         payload={
