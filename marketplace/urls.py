@@ -11,4 +11,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("marketplace.api.urls")),
+    path("buyer/", include("marketplace.urls_selection")),
 ]

@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("agreements.api.urls")),
     path("", include("audit.api.urls")),
     path("", include("catalog.api.urls")),
+    path("", include("marketplace.api.selection_urls")),
     path("", include("marketplace.api.orders_urls")),
 ]
