@@ -14,18 +14,32 @@ from audit.models import AuditEvent
 CHAIN_LOCK_KEY = 7_310_001
 
 
-def _lock_chain() -> None:
-    """Serialize appends so the chain stays linear.
+def _lock_chain_and_read_head() -> tuple[int, str] | None:
+    """Serialize appends so the chain stays linear, then read the chain head.
 
-    PostgreSQL: a transaction-scoped advisory lock, released at commit or rollback. SQLite:
-    transactions begin IMMEDIATE (see settings), so writers are already serialized.
+    PostgreSQL: a transaction-scoped advisory lock, released at commit or rollback, and the head
+    read in the same round trip (the lock is held for as short a time as possible). The head
+    query is a separate statement, so under READ COMMITTED its snapshot is taken after the lock
+    is granted and it sees the event the previous holder committed. SQLite: transactions begin
+    IMMEDIATE (see settings), so writers are already serialized. The unique ``sequence`` and
+    ``hash`` columns are the backstop: a stale head could only fail the insert, never fork the
+    chain.
     """
     if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(AuditEvent._meta.db_table)
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+            cursor.execute(
+                f"SELECT pg_advisory_xact_lock(%s); SELECT sequence, hash FROM {table} ORDER BY sequence DESC LIMIT 1",
+                [CHAIN_LOCK_KEY],
+            )
+            return cursor.fetchone()
+    return AuditEvent.objects.order_by("-sequence").values_list("sequence", "hash").first()
 
 
-@transaction.atomic
+# No savepoint: inside the caller's transaction the event commits or rolls back with the change
+# it records (a failed append must fail the whole change anyway), and an append costs two
+# round trips fewer.
+@transaction.atomic(savepoint=False)
 def audit_record(
     *,
     action: str,
@@ -45,8 +59,7 @@ def audit_record(
         target_type = f"{target._meta.app_label}.{target._meta.model_name}"
         target_id = target.pk
     actor_obj = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
-    _lock_chain()
-    last = AuditEvent.objects.order_by("-sequence").values_list("sequence", "hash").first()
+    last = _lock_chain_and_read_head()
     sequence, prev_hash = (last[0] + 1, last[1]) if last else (1, chain.GENESIS_HASH)
     event = AuditEvent(
         sequence=sequence,

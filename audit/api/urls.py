@@ -1,2 +1,8 @@
+from django.urls import path
 
-urlpatterns: list = []
+from audit.api.views import AuditEventListView, AuditVerifyView
+
+urlpatterns = [
+    path("audit/events/", AuditEventListView.as_view(), name="api-audit-events"),
+    path("audit/verify/", AuditVerifyView.as_view(), name="api-audit-verify"),
+]
