@@ -81,3 +81,19 @@ def other_supplier_user(lot):
 @pytest.fixture
 def auditor_user(db):
     return member(Organization.Kind.OVERSIGHT, Membership.Role.AUDITOR)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """On PostgreSQL, let Django empty the audit table between transactional tests.
+
+    The audit trigger refuses TRUNCATE unless ``audit.allow_truncate`` is on (see
+    audit/migrations/0002_immutable_trigger.py); this turns it on for the throw-away test
+    database only, for the current connection and for every new one (threads).
+    """
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                name = connection.ops.quote_name(connection.settings_dict["NAME"])
+                cursor.execute(f"ALTER DATABASE {name} SET audit.allow_truncate = 'on'")
+                cursor.execute("SET audit.allow_truncate = 'on'")
