@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("catalog.api.urls")),
     path("", include("marketplace.api.selection_urls")),
     path("", include("marketplace.api.orders_urls")),
+    path("", include("marketplace.api.competitions_urls")),
 ]
