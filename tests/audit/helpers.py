@@ -17,6 +17,8 @@ def tamper(sql: str, params: list | None = None) -> None:
     superuser would, and re-enable it afterwards."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # Deferred foreign-key checks from this test's inserts must run before ALTER TABLE.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_auditevent_immutable")
         cursor.execute(sql, params or [])
         if connection.vendor == "postgresql":
