@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from marketplace.demo.agreements import DEMO_PASSWORD, USERS, seed_frameworks, seed_parties
+from marketplace.demo.catalog import seed_catalog
 
 
 class Command(BaseCommand):
@@ -17,10 +18,12 @@ class Command(BaseCommand):
         out = self.stdout.write
         out("Seeding demo data…")
         with transaction.atomic():
-            out("[1/2] parties and users")
+            out("[1/3] parties and users")
             orgs = seed_parties(out)
-            out("[2/2] frameworks, lots, ceiling prices and admissions")
+            out("[2/3] frameworks, lots, ceiling prices and admissions")
             seed_frameworks(out, orgs)
+            out("[3/3] catalog: need categories, filter questions, published listings")
+            seed_catalog(out, orgs)
         out(self.style.SUCCESS("Demo data ready. Sign in with any of these users, password " + DEMO_PASSWORD + ":"))
         for username, _org_key, roles in USERS:
             out(f"  {username:<10} {', '.join(roles)}")
