@@ -10,7 +10,7 @@ from datetime import datetime
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from agreements.models import Organization
+from agreements.models import FrameworkAgreement, Lot, Organization
 from agreements.selectors import organization_of
 from marketplace.models import (
     ClarificationQuestion,
@@ -18,6 +18,7 @@ from marketplace.models import (
     Invitation,
     Quote,
     QuoteEvaluation,
+    Requirement,
 )
 
 
@@ -130,4 +131,20 @@ def overdue_competition_ids(*, now: datetime) -> list[int]:
         Competition.objects.filter(status=Competition.Status.PUBLISHED, deadline__lte=now)
         .order_by("deadline", "pk")
         .values_list("pk", flat=True)
+    )
+
+
+def open_requirements_of(*, user) -> QuerySet[Requirement]:
+    """The asking buyer's open requirements, from which a competition can be created."""
+    organization = organization_of(user)
+    if organization is None or organization.kind != Organization.Kind.BUYER:
+        return Requirement.objects.none()
+    return Requirement.objects.filter(organization=organization, status=Requirement.Status.OPEN).order_by("-created_at")
+
+
+def lots_open_for_competition() -> QuerySet[Lot]:
+    """Lots of live frameworks (only those accept call-offs), with their ceiling prices."""
+    return (
+        Lot.objects.filter(framework__status=FrameworkAgreement.Status.LIVE)
+        .select_related("framework").prefetch_related("ceiling_prices").order_by("framework__reference", "number")
     )

@@ -1,0 +1,137 @@
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from agreements.models import Admission
+from marketplace.models import Competition, Quote, QuoteEvaluation
+from tests.marketplace.factories_competitions import (
+    close,
+    create_competition,
+    org_of,
+    publish,
+    requirement_for,
+    submit,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def browser(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_buyer_creates_a_competition_from_the_page(buyer_user, lot):
+    create_competition(buyer_user, lot)  # the lot's ceilings
+    requirement = requirement_for(buyer_user, lot=lot)
+    client = browser(buyer_user)
+    page = client.get("/competitions/new/")
+    assert page.status_code == 200
+    assert '<label class="label" for="field-deadline">' in page.content.decode()
+    deadline = (timezone.localtime() + timedelta(days=20)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post("/competitions/new/", {
+        "requirement": requirement.pk, "lines.0.unit": "vCPU-hour", "lines.0.quantity": "100",
+        "method": "weighted", "price_weight": "80", "criteria.0.name": "Support", "criteria.0.weight": "20",
+        "deadline": deadline, "clarifications_allowed": "on",
+    })
+    competition = Competition.objects.get(requirement=requirement)
+    assert response.status_code == 302
+    assert response["Location"] == f"/competitions/{competition.pk}/"
+    assert (competition.method, competition.price_weight, competition.clarifications_allowed) == ("weighted", 80, True)
+
+
+def test_invalid_competition_form_shows_error_summary_and_creates_nothing(buyer_user, lot):
+    create_competition(buyer_user, lot)
+    requirement = requirement_for(buyer_user, lot=lot)
+    response = browser(buyer_user).post("/competitions/new/", {
+        "requirement": requirement.pk, "lines.0.unit": "vCPU-hour", "lines.0.quantity": "100",
+        "method": "weighted", "price_weight": "50", "criteria.0.name": "Support", "criteria.0.weight": "20",
+        "deadline": (timezone.localtime() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+    })
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert 'class="error-summary"' in body
+    assert 'href="#field-criteria"' in body
+    assert Competition.objects.filter(requirement=requirement).count() == 0
+
+
+def test_quotes_are_sealed_on_the_pages_until_closing(buyer_user, supplier_user, other_supplier_user, auditor_user, lot):
+    competition = publish(buyer_user, create_competition(buyer_user, lot))
+    submit(supplier_user, competition, "0.123456", "0.08")  # 123.46 + 40 = 163.46
+    url = f"/competitions/{competition.pk}/"
+    for user in (buyer_user, auditor_user, other_supplier_user):
+        body = browser(user).get(url).content.decode()
+        assert "0.123456" not in body and "163.46" not in body
+    assert "163.46" in browser(supplier_user).get(url).content.decode()
+    assert "Quotes are sealed" in browser(buyer_user).get(url).content.decode()
+
+    close(competition)
+    assert "163.46" in browser(buyer_user).get(url).content.decode()
+    assert "163.46" in browser(auditor_user).get(url).content.decode()
+    assert "163.46" not in browser(other_supplier_user).get(url).content.decode()
+
+
+def test_supplier_quotes_from_the_page_and_sees_errors_next_to_fields(buyer_user, supplier_user, lot):
+    competition = publish(buyer_user, create_competition(buyer_user, lot))
+    client = browser(supplier_user)
+    lines = list(competition.lines.all())
+    page = client.get(f"/competitions/{competition.pk}/quote/")
+    assert page.status_code == 200
+    bad = client.post(f"/competitions/{competition.pk}/quote/", {
+        f"lines.{lines[0].pk}.unit_price": "0.99", f"lines.{lines[1].pk}.unit_price": "0.08", "delivery_terms": "5 days"})
+    assert bad.status_code == 400
+    assert f'href="#field-lines-{lines[0].pk}-unit_price"' in bad.content.decode()
+    assert Quote.objects.count() == 0
+    good = client.post(f"/competitions/{competition.pk}/quote/", {
+        f"lines.{lines[0].pk}.unit_price": "0.2", f"lines.{lines[1].pk}.unit_price": "0.08", "delivery_terms": "5 days"})
+    assert good.status_code == 302
+    assert Quote.objects.get().total == 240
+
+
+def test_suspended_supplier_sees_a_clear_refusal_and_nothing_is_stored(buyer_user, supplier_user, lot):
+    competition = publish(buyer_user, create_competition(buyer_user, lot))
+    Admission.objects.filter(supplier=org_of(supplier_user)).update(status=Admission.Status.SUSPENDED)
+    lines = list(competition.lines.all())
+    response = browser(supplier_user).post(f"/competitions/{competition.pk}/quote/", {
+        f"lines.{lines[0].pk}.unit_price": "0.2", f"lines.{lines[1].pk}.unit_price": "0.08", "delivery_terms": "5 days"})
+    assert response.status_code == 403
+    assert "not admitted to this lot" in response.content.decode()
+    assert Quote.objects.count() == 0
+
+
+def test_buyer_evaluates_and_awards_from_the_pages(buyer_user, supplier_user, other_supplier_user, lot):
+    competition = publish(buyer_user, create_competition(buyer_user, lot))
+    first = submit(supplier_user, competition, "0.20", "0.08")
+    second = submit(other_supplier_user, competition, "0.18", "0.08")
+    close(competition)
+    client = browser(buyer_user)
+    assert client.get(f"/competitions/{competition.pk}/evaluate/").status_code == 200
+    missing = client.post(f"/competitions/{competition.pk}/evaluate/", {f"quotes.{first.pk}.rejected": "on"})
+    assert missing.status_code == 400
+    assert QuoteEvaluation.objects.count() == 0
+    response = client.post(f"/competitions/{competition.pk}/evaluate/", {})
+    assert response.status_code == 302
+    assert dict(QuoteEvaluation.objects.values_list("quote_id", "rank")) == {second.pk: 1, first.pk: 2}
+
+    not_top = client.post(f"/competitions/{competition.pk}/award/", {
+        "quote": first.pk, "justification": "Better", "start": "2027-01-01", "end": "2027-06-30"})
+    assert not_top.status_code == 400
+    assert 'href="#field-not_top_reason"' in not_top.content.decode()
+    awarded = client.post(f"/competitions/{competition.pk}/award/", {
+        "quote": second.pk, "justification": "Lowest price", "start": "2027-01-01", "end": "2027-06-30"})
+    assert awarded.status_code == 302
+    assert Competition.objects.get(pk=competition.pk).status == "awarded"
+
+
+def test_other_buyer_and_uninvited_pages_are_404_or_403(buyer_user, other_buyer_user, supplier_user, lot):
+    competition = publish(buyer_user, create_competition(buyer_user, lot))
+    assert browser(other_buyer_user).get(f"/competitions/{competition.pk}/").status_code == 404
+    assert browser(other_buyer_user).get(f"/competitions/{competition.pk}/evaluate/").status_code == 404
+    assert browser(supplier_user).get(f"/competitions/{competition.pk}/evaluate/").status_code == 403
+    assert browser(buyer_user).get(f"/competitions/{competition.pk}/quote/").status_code == 403
+    listing = browser(supplier_user).get("/competitions/")
+    assert competition.title in listing.content.decode()
+    assert competition.title not in browser(other_buyer_user).get("/competitions/").content.decode()
