@@ -1,0 +1,12 @@
+from audit.checks import sqlite_mode_warnings
+
+
+def test_sqlite_without_immediate_transactions_is_warned():
+    database = {"ENGINE": "django.db.backends.sqlite3", "NAME": "x.sqlite3"}
+    assert [warning.id for warning in sqlite_mode_warnings(database)] == ["audit.W001"]
+
+
+def test_sqlite_with_immediate_transactions_and_postgresql_pass():
+    immediate = {"ENGINE": "django.db.backends.sqlite3", "NAME": "x", "OPTIONS": {"transaction_mode": "IMMEDIATE"}}
+    assert sqlite_mode_warnings(immediate) == []
+    assert sqlite_mode_warnings({"ENGINE": "django.db.backends.postgresql", "NAME": "x"}) == []
