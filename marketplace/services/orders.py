@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -419,9 +419,14 @@ def order_record_usage(
 
     Invalid input (not a number, no key, quantity ≤ 0) raises ``ValidationFailed`` and stores nothing.
     """
-    order = CallOffOrder.objects.filter(pk=order_id).only(
-        "pk", "buyer_id", "supplier_id", "status", "start_date", "end_date", "cap", "spent"
-    ).first()
+    line = (
+        OrderLine.objects.select_related("order").only(
+            "id", "cap", "unit_price", "order__id", "order__buyer_id", "order__supplier_id", "order__status",
+            "order__start_date", "order__end_date",
+        ).filter(pk=line_id, order_id=order_id).first()
+        if str(line_id).isdigit() and str(order_id).isdigit() else None
+    )
+    order = line.order if line is not None else CallOffOrder.objects.filter(pk=order_id).first()
     if order is None:
         raise NotFound(_("Order not found."))
     if check_permission:
@@ -429,27 +434,46 @@ def order_record_usage(
     quantity, occurred_at, key = _parse_usage_input(
         quantity=quantity, occurred_at=occurred_at, idempotency_key=idempotency_key
     )
-    line = OrderLine.objects.filter(pk=line_id, order_id=order.pk).first() if str(line_id).isdigit() else None
     if line is None:
         raise ValidationFailed(_("The line is not part of this order."),
                                fields={"line": [_("Choose one of the order's lines.")]})
-    existing = UsageRecord.objects.filter(order_id=order.pk, idempotency_key=key).first()
-    if existing is not None:
-        return UsageOutcome(existing, replayed=True)
     amount = line_amount(quantity=quantity, unit_price=line.unit_price)
     posted_by = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     common = {"order_id": order.pk, "line_id": line.pk, "quantity": quantity, "occurred_at": occurred_at,
               "idempotency_key": key, "amount": amount, "posted_by": posted_by, "source": source}
+    # No "does the key exist?" read first: the unique constraint answers that inside the write,
+    # which keeps the happy path short. A used key fails the insert, the transaction (with its
+    # increment) rolls back, and the stored first outcome is returned.
     try:
         return _accept_usage(order=order, line=line, amount=amount, fields=common)
     except _Rejected as rejection:
         return _store_rejection(order_id=order.pk, reason=rejection.reason, fields=common)
     except IntegrityError:
-        # A racing post with the same key committed first: our transaction (and increment) is gone.
         existing = UsageRecord.objects.filter(order_id=order.pk, idempotency_key=key).first()
         if existing is None:
             raise
         return UsageOutcome(existing, replayed=True)
+
+
+def _increment_order_spent(*, order_id: int, amount: Decimal) -> tuple[Decimal, Decimal] | None:
+    """``UPDATE … SET spent = spent + amount WHERE active AND spent <= cap - amount RETURNING spent, cap``.
+
+    The check and the increment are one statement, so no interleaving can overspend; the row
+    lock it takes is held until commit. RETURNING saves a second round trip while that lock is
+    held (PostgreSQL and SQLite ≥ 3.35 both support it). None when nothing was updated.
+    """
+    table = connection.ops.quote_name(CallOffOrder._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET spent = spent + %s WHERE id = %s AND status = %s AND spent <= cap - %s "
+            f"RETURNING spent, cap",
+            [amount, order_id, Status.ACTIVE.value, amount],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    # PostgreSQL returns Decimal; SQLite stores NUMERIC as REAL and returns float (exact to 2 places).
+    return tuple(round_amount(Decimal(repr(value)) if isinstance(value, float) else to_decimal(value)) for value in row)
 
 
 @transaction.atomic
@@ -459,15 +483,13 @@ def _accept_usage(*, order: CallOffOrder, line: OrderLine, amount: Decimal, fiel
         raise _Rejected(UsageRecord.Reason.ORDER_NOT_ACTIVE)
     if not (order.start_date <= local_day <= order.end_date):
         raise _Rejected(UsageRecord.Reason.OUTSIDE_ORDER_DATES)
-    # The check and the increment in one statement; the row lock it takes is held until commit.
-    updated = CallOffOrder.objects.filter(
-        pk=order.pk, status=Status.ACTIVE, spent__lte=F("cap") - amount
-    ).update(spent=F("spent") + amount)
-    if updated != 1:
+    result = _increment_order_spent(order_id=order.pk, amount=amount)
+    if result is None:
         current = CallOffOrder.objects.filter(pk=order.pk).values_list("status", flat=True).first()
         raise _Rejected(
             UsageRecord.Reason.ORDER_NOT_ACTIVE if current != Status.ACTIVE else UsageRecord.Reason.CAP_EXCEEDED
         )
+    spent_after, cap = result
     if line.cap is not None:
         line_updated = OrderLine.objects.filter(pk=line.pk, spent__lte=F("cap") - amount).update(
             spent=F("spent") + amount
@@ -476,10 +498,8 @@ def _accept_usage(*, order: CallOffOrder, line: OrderLine, amount: Decimal, fiel
             raise _Rejected(UsageRecord.Reason.LINE_CAP_EXCEEDED)  # rolls back the order increment too
     else:
         OrderLine.objects.filter(pk=line.pk).update(spent=F("spent") + amount)
-    # We hold the order's row lock: what we read now is exactly our own increment's result.
-    spent_after, cap = CallOffOrder.objects.filter(pk=order.pk).values_list("spent", "cap").get()
     record = UsageRecord.objects.create(
-        status=UsageRecord.Status.ACCEPTED, reason="", remaining_after=cap - spent_after, **fields
+        status=UsageRecord.Status.ACCEPTED, reason="", remaining_after=round_amount(cap - spent_after), **fields
     )
     _record_thresholds(order_id=order.pk, spent_before=spent_after - amount, spent_after=spent_after, cap=cap)
     return UsageOutcome(record, replayed=False)
