@@ -7,6 +7,7 @@ come only from ``quotes_visible_to``, which keeps them sealed until the competit
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
@@ -101,13 +102,13 @@ def competition_payload(competition: Competition, user) -> dict:
 
 # --- input shapes (content rules live in the services) -------------------------------------------
 
-class LineInput(serializers.Serializer):
+class CompetitionLineInput(serializers.Serializer):
     unit = serializers.CharField(max_length=50)
     quantity = serializers.CharField(max_length=40)
     description = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
 
-class CriterionInput(serializers.Serializer):
+class CompetitionCriterionInput(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     weight = serializers.IntegerField()
     description = serializers.CharField(max_length=500, required=False, allow_blank=True)
@@ -120,60 +121,60 @@ class CompetitionCreateInput(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True)
     method = serializers.ChoiceField(choices=Competition.Method.choices, default=Competition.Method.LOWEST_PRICE)
     price_weight = serializers.IntegerField(required=False, allow_null=True)
-    criteria = CriterionInput(many=True, required=False)
-    lines = LineInput(many=True)
+    criteria = CompetitionCriterionInput(many=True, required=False)
+    lines = CompetitionLineInput(many=True)
     deadline = serializers.DateTimeField()
     clarifications_allowed = serializers.BooleanField(default=True)
 
 
-class QuoteLineInput(serializers.Serializer):
+class CompetitionQuoteLineInput(serializers.Serializer):
     line = serializers.IntegerField()
     unit_price = serializers.CharField(max_length=40)
     listing = serializers.IntegerField(required=False, allow_null=True)
 
 
-class QuoteResponseInput(serializers.Serializer):
+class CompetitionQuoteResponseInput(serializers.Serializer):
     criterion = serializers.IntegerField()
     text = serializers.CharField(allow_blank=True)
 
 
-class QuoteInput(serializers.Serializer):
-    lines = QuoteLineInput(many=True)
+class CompetitionQuoteInput(serializers.Serializer):
+    lines = CompetitionQuoteLineInput(many=True)
     delivery_terms = serializers.CharField(allow_blank=True)
-    responses = QuoteResponseInput(many=True, required=False)
+    responses = CompetitionQuoteResponseInput(many=True, required=False)
 
 
-class ReasonInput(serializers.Serializer):
+class CompetitionReasonInput(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True)
 
 
-class QuestionInput(serializers.Serializer):
+class CompetitionQuestionInput(serializers.Serializer):
     text = serializers.CharField(allow_blank=True)
 
 
-class AnswerInput(serializers.Serializer):
+class CompetitionAnswerInput(serializers.Serializer):
     question = serializers.IntegerField()
     answer = serializers.CharField(allow_blank=True)
 
 
-class ScoreInput(serializers.Serializer):
+class CompetitionScoreInput(serializers.Serializer):
     criterion = serializers.IntegerField()
     score = serializers.CharField(max_length=20)
     justification = serializers.CharField(allow_blank=True)
 
 
-class EvaluationInput(serializers.Serializer):
+class CompetitionEvaluationInput(serializers.Serializer):
     quote = serializers.IntegerField()
     rejected = serializers.BooleanField(default=False)
     rejection_reason = serializers.CharField(required=False, allow_blank=True)
-    scores = ScoreInput(many=True, required=False)
+    scores = CompetitionScoreInput(many=True, required=False)
 
 
-class EvaluateInput(serializers.Serializer):
-    evaluations = EvaluationInput(many=True)
+class CompetitionEvaluateInput(serializers.Serializer):
+    evaluations = CompetitionEvaluationInput(many=True)
 
 
-class AwardInput(serializers.Serializer):
+class CompetitionAwardInput(serializers.Serializer):
     quote = serializers.IntegerField()
     justification = serializers.CharField(allow_blank=True)
     not_top_reason = serializers.CharField(required=False, allow_blank=True)
@@ -197,11 +198,29 @@ def _detail(request, competition_id: int) -> Response:
 
 # --- views ----------------------------------------------------------------------------------------
 
+class CompetitionSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    status = serializers.ChoiceField(choices=Competition.Status.choices)
+    organization = serializers.DictField()
+    requirement = serializers.IntegerField()
+    framework = serializers.IntegerField()
+    lot = serializers.IntegerField()
+    method = serializers.ChoiceField(choices=Competition.Method.choices)
+    price_weight = serializers.IntegerField()
+    deadline = serializers.DateTimeField()
+    clarifications_allowed = serializers.BooleanField()
+    published_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+
+
 class CompetitionListView(generics.GenericAPIView):
     """Competitions visible to the user; POST creates one from a requirement (buyer)."""
 
     queryset = Competition.objects.none()
+    serializer_class = CompetitionSummarySerializer
 
+    @extend_schema(responses=CompetitionSummarySerializer(many=True))
     def get(self, request):
         queryset = selectors.competitions_visible_to(user=request.user).order_by("-created_at", "-pk")
         status_filter = request.query_params.get("status")
@@ -210,7 +229,7 @@ class CompetitionListView(generics.GenericAPIView):
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response([competition_summary(c) for c in page])
 
-    @extend_schema(request=CompetitionCreateInput)
+    @extend_schema(request=CompetitionCreateInput, responses=OpenApiTypes.OBJECT)
     def post(self, request):
         data = _valid(CompetitionCreateInput, request)
         competition = services.competition_create(
@@ -225,29 +244,30 @@ class CompetitionListView(generics.GenericAPIView):
 
 
 class CompetitionDetailView(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, pk: int):
         return _detail(request, pk)
 
 
 class CompetitionPublishView(APIView):
-    @extend_schema(request=None)
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk: int):
         services.competition_publish(actor=request.user, competition_id=pk)
         return _detail(request, pk)
 
 
 class CompetitionQuestionsView(APIView):
-    @extend_schema(request=QuestionInput)
+    @extend_schema(request=CompetitionQuestionInput, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk: int):
-        data = _valid(QuestionInput, request)
+        data = _valid(CompetitionQuestionInput, request)
         question = services.question_ask(actor=request.user, competition_id=pk, text=data["text"])
         return Response({"id": question.pk, "text": question.text, "answer": ""}, status=status.HTTP_201_CREATED)
 
 
 class CompetitionAnswersView(APIView):
-    @extend_schema(request=AnswerInput)
+    @extend_schema(request=CompetitionAnswerInput, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk: int):
-        data = _valid(AnswerInput, request)
+        data = _valid(CompetitionAnswerInput, request)
         question = services.question_answer(actor=request.user, competition_id=pk, question_id=data["question"],
                                             answer=data["answer"])
         return Response({"id": question.pk, "text": question.text, "answer": question.answer})
@@ -256,6 +276,7 @@ class CompetitionAnswersView(APIView):
 class CompetitionQuotesView(APIView):
     """GET: the quotes this user may read (sealed until closing). POST: submit or replace a quote."""
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, pk: int):
         competition = selectors.competition_detail(user=request.user, competition_id=pk)
         if competition is None:
@@ -263,9 +284,9 @@ class CompetitionQuotesView(APIView):
         quotes = selectors.quotes_visible_to(user=request.user, competition=competition)
         return Response({"quotes_opened": competition.quotes_opened, "results": [quote_payload(q) for q in quotes]})
 
-    @extend_schema(request=QuoteInput)
+    @extend_schema(request=CompetitionQuoteInput, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk: int):
-        data = _valid(QuoteInput, request)
+        data = _valid(CompetitionQuoteInput, request)
         quote = services.quote_submit(
             actor=request.user, competition_id=pk, lines=[dict(line) for line in data["lines"]],
             delivery_terms=data["delivery_terms"], responses=[dict(r) for r in data.get("responses", [])],
@@ -274,26 +295,26 @@ class CompetitionQuotesView(APIView):
 
 
 class CompetitionDeclineView(APIView):
-    @extend_schema(request=ReasonInput)
+    @extend_schema(request=CompetitionReasonInput, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk: int):
-        data = _valid(ReasonInput, request)
+        data = _valid(CompetitionReasonInput, request)
         invitation = services.quote_decline(actor=request.user, competition_id=pk, reason=data["reason"])
         return Response({"status": invitation.status, "decline_reason": invitation.decline_reason})
 
 
 class CompetitionEvaluateView(APIView):
-    @extend_schema(request=EvaluateInput)
+    @extend_schema(request=CompetitionEvaluateInput, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk: int):
-        data = _valid(EvaluateInput, request)
+        data = _valid(CompetitionEvaluateInput, request)
         evaluations = [{**dict(item), "scores": [dict(s) for s in item.get("scores", [])]} for item in data["evaluations"]]
         services.competition_evaluate(actor=request.user, competition_id=pk, evaluations=evaluations)
         return _detail(request, pk)
 
 
 class CompetitionAwardView(APIView):
-    @extend_schema(request=AwardInput)
+    @extend_schema(request=CompetitionAwardInput, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk: int):
-        data = _valid(AwardInput, request)
+        data = _valid(CompetitionAwardInput, request)
         award = services.competition_award(
             actor=request.user, competition_id=pk, quote_id=data["quote"], justification=data["justification"],
             not_top_reason=data.get("not_top_reason", ""), cap=data.get("cap"), start=data.get("start"),
@@ -308,16 +329,16 @@ class CompetitionAwardView(APIView):
 
 
 class CompetitionNoAwardView(APIView):
-    @extend_schema(request=ReasonInput)
+    @extend_schema(request=CompetitionReasonInput, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk: int):
-        data = _valid(ReasonInput, request)
+        data = _valid(CompetitionReasonInput, request)
         award = services.competition_no_award(actor=request.user, competition_id=pk, reason=data["reason"])
         return Response({"award": award.pk, "outcome": award.outcome, "reason": award.justification})
 
 
 class CompetitionCancelView(APIView):
-    @extend_schema(request=ReasonInput)
+    @extend_schema(request=CompetitionReasonInput, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk: int):
-        data = _valid(ReasonInput, request)
+        data = _valid(CompetitionReasonInput, request)
         services.competition_cancel(actor=request.user, competition_id=pk, reason=data["reason"])
         return _detail(request, pk)
