@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("marketplace.api.urls")),
+    path("orders/", include("marketplace.urls_orders")),
     path("", include("catalog.urls")),
     path("competitions/", include("marketplace.urls_competitions")),
     path("buyer/", include("marketplace.urls_selection")),

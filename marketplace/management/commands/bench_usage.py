@@ -21,7 +21,7 @@ import statistics
 import threading
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model

@@ -1,0 +1,100 @@
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from marketplace.models import CallOffOrder, UsageRecord
+from marketplace.services.orders import order_record_usage
+from tests.marketplace.factories_orders import OrderFactory, order_parties
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_order_page_shows_chart_burn_rate_lines_and_rejected_usage():
+    order = OrderFactory(cap=Decimal("10.00"))
+    parties = order_parties(order)
+    line = order.lines.get().pk
+    for key, quantity, when in [("a", "10", "2026-03-01T10:00:00Z"), ("b", "15", "2026-03-05T10:00:00Z"),
+                                ("c", "100", "2026-03-06T10:00:00Z")]:
+        order_record_usage(actor=parties["supplier"], order_id=order.pk, line_id=line, quantity=quantity,
+                           occurred_at=when, idempotency_key=key)
+
+    response = _client(parties["requester"]).get(f"/orders/{order.pk}/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count("<h1>") == 1
+    assert "<svg" in html and "<polyline" in html
+    assert "Burn rate" in html
+    assert "The order&#x27;s cap would be exceeded" in html or "The order's cap would be exceeded" in html
+    assert "2 accepted, 1 rejected." in html
+
+
+def test_order_list_page_is_scoped():
+    order = OrderFactory()
+    other = OrderFactory()
+    parties = order_parties(order)
+    order_parties(other)
+
+    html = _client(parties["supplier"]).get("/orders/").content.decode()
+
+    assert order.reference in html
+    assert other.reference not in html
+
+
+def test_another_buyer_gets_404_on_the_page():
+    order = OrderFactory()
+    order_parties(order)
+    outsider = order_parties(OrderFactory())["approver"]
+
+    assert _client(outsider).get(f"/orders/{order.pk}/").status_code == 404
+    assert _client(outsider).post(f"/orders/{order.pk}/terminate/", {"terminate-reason": "x"}).status_code == 404
+    order.refresh_from_db()
+    assert order.status == "active"
+
+
+def test_approver_activates_from_the_page_but_the_drafter_sees_no_button():
+    order = OrderFactory(status=CallOffOrder.Status.DRAFT)
+    parties = order_parties(order)
+
+    drafter_page = _client(parties["requester"]).get(f"/orders/{order.pk}/").content.decode()
+    approver_page = _client(parties["approver"]).get(f"/orders/{order.pk}/").content.decode()
+    response = _client(parties["approver"]).post(f"/orders/{order.pk}/activate/")
+
+    assert "Approve and activate" not in drafter_page
+    assert "Approve and activate" in approver_page
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert order.status == "active"
+
+
+def test_amend_cap_form_shows_errors_and_changes_nothing():
+    order = OrderFactory(cap=Decimal("10.00"))
+    parties = order_parties(order)
+
+    response = _client(parties["approver"]).post(f"/orders/{order.pk}/amend-cap/", {"cap": "20.00", "justification": ""})
+
+    assert response.status_code == 400
+    assert "There is a problem" in response.content.decode()
+    order.refresh_from_db()
+    assert order.cap == Decimal("10.00")
+
+
+def test_supplier_uploads_usage_from_the_page():
+    order = OrderFactory(cap=Decimal("10.00"))
+    supplier = order_parties(order)["supplier"]
+    content = f"line,quantity,occurred_at,idempotency_key\n{order.lines.get().pk},10,2026-03-01T10:00:00Z,r1\n"
+
+    response = _client(supplier).post(f"/orders/{order.pk}/usage/upload/",
+                                      {"file": SimpleUploadedFile("u.csv", content.encode(), content_type="text/csv")})
+
+    assert response.status_code == 200
+    assert "Upload result" in response.content.decode()
+    assert UsageRecord.objects.get().amount == Decimal("2.00")
