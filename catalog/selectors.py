@@ -89,7 +89,7 @@ def categories_tree() -> list[dict]:
     for category in categories:
         nodes[category.pk] = {
             "id": category.pk, "slug": category.slug, "name": category.name, "description": category.description,
-            "code": category.code, "code_scheme": category.code_scheme,
+            "code": category.code, "code_scheme": category.code_scheme, "position": category.position,
             "lots": sorted(lot.pk for lot in category.lots.all()), "children": [],
         }
     for category in categories:
@@ -99,7 +99,8 @@ def categories_tree() -> list[dict]:
         else:
             roots.append(node)
     for node in nodes.values():
-        node["children"].sort(key=lambda n: (n["name"]))
+        node["children"].sort(key=lambda n: (n["position"], n["name"]))
+    roots.sort(key=lambda n: (n["position"], n["name"]))
     return roots
 
 

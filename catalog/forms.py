@@ -1,0 +1,118 @@
+"""Forms for the supplier pages: shape only; the rules live in the catalog services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import AttributeDefinition, NeedCategory
+
+TEXT = {"class": "input"}
+
+
+class ListingForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200, widget=forms.TextInput(attrs=TEXT),
+                            help_text=_("What you offer, in a few words a buyer would use."))
+    summary = forms.CharField(label=_("Summary"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+                              help_text=_("One or two sentences shown in search results."))
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 6}))
+    features = forms.CharField(label=_("Features"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+                               help_text=_("One per line."))
+    benefits = forms.CharField(label=_("Benefits"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+                               help_text=_("One per line: what the buyer gains."))
+    categories = forms.MultipleChoiceField(label=_("Needs this meets"), required=False,
+                                           widget=forms.CheckboxSelectMultiple)
+    unit = forms.ChoiceField(label=_("Pricing unit"))
+    unit_price = forms.CharField(label=_("Price per unit"), widget=forms.TextInput(attrs={**TEXT, "inputmode": "decimal"}),
+                                 help_text=_("Never above the lot's ceiling price for the unit."))
+    minimum_commitment = forms.CharField(label=_("Minimum commitment (units)"), required=False,
+                                         widget=forms.TextInput(attrs={**TEXT, "inputmode": "decimal"}))
+    lead_time_days = forms.CharField(label=_("Delivery lead time (days)"), required=False,
+                                     widget=forms.TextInput(attrs={**TEXT, "inputmode": "numeric"}))
+    stock = forms.CharField(label=_("Stock"), required=False, widget=forms.TextInput(attrs={**TEXT, "inputmode": "numeric"}),
+                            help_text=_("Goods only. Leave empty if not tracked; 0 stops orders."))
+    exit_statement = forms.CharField(label=_("Exit and data-portability statement"), required=False,
+                                     widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, lot, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lot = lot
+        self.fields["unit"].choices = [(c.unit, f"{c.unit} (ceiling {c.max_unit_price})")
+                                       for c in lot.ceiling_prices.order_by("unit")]
+        self.fields["categories"].choices = [
+            (str(c.pk), ("— " if c.parent_id else "") + c.name)
+            for c in NeedCategory.objects.filter(lots=lot).order_by("path")]
+        if not lot.is_goods:
+            for name in ("lead_time_days", "stock"):
+                del self.fields[name]
+        self.attribute_keys = []
+        for definition in AttributeDefinition.objects.filter(lot=lot).order_by("position", "key"):
+            name = f"attr_{definition.key}"
+            self.attribute_keys.append(definition.key)
+            choices = [(str(c["value"]), c["label"]) for c in definition.choices or []]
+            if definition.kind == AttributeDefinition.Kind.BOOLEAN:
+                field = forms.ChoiceField(choices=[("", _("Not answered")), ("true", _("Yes")), ("false", _("No"))],
+                                          required=False, widget=forms.RadioSelect)
+            elif definition.kind == AttributeDefinition.Kind.CHOICE:
+                field = forms.ChoiceField(choices=[("", _("Not answered"))] + choices, required=False)
+            elif definition.kind == AttributeDefinition.Kind.MULTI_CHOICE:
+                field = forms.MultipleChoiceField(choices=choices, required=False, widget=forms.CheckboxSelectMultiple)
+            else:
+                field = forms.CharField(required=False, widget=forms.TextInput(attrs={**TEXT, "inputmode": "decimal"}))
+            field.label = definition.label + (f" ({definition.unit})" if definition.unit else "")
+            field.help_text = definition.help_text
+            self.fields[name] = field
+
+    def service_data(self) -> dict:
+        data = self.cleaned_data
+        result = {
+            "title": data["title"], "summary": data["summary"], "description": data.get("description", ""),
+            "features": [line for line in data.get("features", "").splitlines() if line.strip()],
+            "benefits": [line for line in data.get("benefits", "").splitlines() if line.strip()],
+            "categories": [int(c) for c in data.get("categories", [])], "unit": data["unit"],
+            "unit_price": data["unit_price"], "minimum_commitment": data.get("minimum_commitment") or "0",
+            "exit_statement": data.get("exit_statement", ""),
+            "attributes": {key: data.get(f"attr_{key}") for key in self.attribute_keys
+                           if data.get(f"attr_{key}") not in (None, "", [])},
+        }
+        if self.lot.is_goods:
+            result["lead_time_days"] = data.get("lead_time_days") or None
+            result["stock"] = data.get("stock") or None
+        return result
+
+    @staticmethod
+    def initial_from(listing) -> dict:
+        initial = {
+            "title": listing.title, "summary": listing.summary, "description": listing.description,
+            "features": "\n".join(listing.features), "benefits": "\n".join(listing.benefits),
+            "categories": [str(pk) for pk in listing.categories.values_list("pk", flat=True)], "unit": listing.unit,
+            "unit_price": listing.unit_price.normalize(), "minimum_commitment": listing.minimum_commitment.normalize(),
+            "lead_time_days": listing.lead_time_days, "stock": listing.stock, "exit_statement": listing.exit_statement,
+        }
+        for key, value in (listing.attributes or {}).items():
+            if isinstance(value, bool):
+                value = "true" if value else "false"
+            initial[f"attr_{key}"] = value
+        return initial
+
+    def add_service_errors(self, fields: dict) -> None:
+        for field, messages in fields.items():
+            name = "attr_" + field.split(".", 1)[1] if field.startswith("attributes.") else field
+            for message in messages:
+                self.add_error(name if name in self.fields else None, message)
+
+
+class CsvImportForm(forms.Form):
+    framework = forms.ChoiceField(label=_("Framework"))
+    file = forms.FileField(label=_("CSV file"), help_text=_(
+        "Columns: lot, title, summary, unit, unit_price, and optionally description, features, benefits, categories, "
+        "minimum_commitment, lead_time_days, stock, exit_statement, attr:<question key>. Separate list items with |."))
+
+    def __init__(self, *args, frameworks, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["framework"].choices = [(str(f.pk), f"{f.reference} {f.title}") for f in frameworks]
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for rejection"), widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("The supplier will see this."))

@@ -1,0 +1,120 @@
+import pytest
+from django.test import Client
+
+from catalog import services
+from catalog.models import Listing
+from tests.factories import listing_data
+
+pytestmark = pytest.mark.django_db
+
+
+def client_as(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_home_asks_what_do_you_need_and_lists_needs(corpus):
+    body = Client().get("/").content.decode()
+    assert "What do you need?" in body
+    assert "Store and back up data" in body
+    assert f'href="/search/?category={corpus["backup"].pk}"' in body
+    assert body.count("<h1") == 1
+
+
+def test_results_page_shows_count_facets_highlight_and_removable_filters(corpus):
+    response = Client().get("/search/", {"q": "backup", "data_location": "peru"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "2 results" in body
+    assert "<mark>backup</mark>" in body or "<mark>Backup</mark>" in body
+    assert "Remove filter: Data location: Peru" in body
+    assert "Data location" in body and "(1)" in body
+    assert body.count("<h1") == 1
+
+
+def test_results_page_offers_the_corrected_words(corpus):
+    body = Client().get("/search/", {"q": "websiet"}).content.decode()
+    assert "Showing results for <strong>website</strong>" in body
+    assert "Website hosting" in body
+
+
+def test_results_page_bad_filter_is_400_with_error_summary(corpus):
+    response = Client().get("/search/", {"price_max": "cheap"})
+    assert response.status_code == 400
+    assert "There is a problem" in response.content.decode()
+
+
+def test_listing_page_shows_price_ceiling_version_and_exit_statement(corpus):
+    listing = corpus["listings"]["backup_peru"]
+    body = Client().get(f"/listings/{listing.pk}/").content.decode()
+    assert "Backup vault" in body
+    assert "0.10 PEN per vCPU-hour" in body
+    assert "0.25 PEN per vCPU-hour" in body
+    assert "Version 1, published" in body
+    assert "Export all data as open formats on exit." in body
+
+
+def test_draft_listing_page_is_hidden_from_the_public(lot, ceiling, supplier_user):
+    listing = services.listing_create(actor=supplier_user, framework=lot.framework, lot=lot, data=listing_data())
+    assert Client().get(f"/listings/{listing.pk}/").status_code == 404
+    assert client_as(supplier_user).get(f"/supplier/listings/{listing.pk}/preview/").status_code == 200
+
+
+def test_supplier_creates_a_listing_through_the_form_and_sees_errors(lot, ceiling, supplier_user):
+    from tests.factories import need_category
+
+    need = need_category("Store data", lots=[lot])
+    client = client_as(supplier_user)
+    assert "Which lot is this offer for?" in client.get("/supplier/listings/new/").content.decode()
+    page = client.get("/supplier/listings/new/", {"lot": lot.pk}).content.decode()
+    assert "Describe your offer" in page and 'for="id_title"' in page
+    form = {"lot": lot.pk, "title": "Vault", "summary": "Backups", "unit": "vCPU-hour", "unit_price": "9.99",
+            "categories": [str(need.pk)]}
+    response = client.post("/supplier/listings/new/", form)
+    assert response.status_code == 200
+    assert "There is a problem" in response.content.decode()
+    assert Listing.objects.count() == 0
+    form["unit_price"] = "0.2"
+    response = client.post("/supplier/listings/new/", form)
+    listing = Listing.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/supplier/listings/{listing.pk}/preview/"
+    assert "Vault" in client.get("/supplier/listings/").content.decode()
+    client.post(f"/listings/{listing.pk}/submit/")
+    listing.refresh_from_db()
+    assert listing.status == "submitted"
+
+
+def test_authority_review_queue_publishes_and_rejects(lot, ceiling, supplier_user, authority_user):
+    from tests.factories import need_category
+
+    need = need_category("Store data", lots=[lot])
+    first = services.listing_create(actor=supplier_user, framework=lot.framework, lot=lot,
+                                    data=listing_data(categories=[need.pk]))
+    second = services.listing_create(actor=supplier_user, framework=lot.framework, lot=lot,
+                                     data=listing_data(title="Second offer", categories=[need.pk]))
+    for listing in (first, second):
+        services.listing_submit(actor=supplier_user, listing=listing)
+    client = client_as(authority_user)
+    body = client.get("/review/").content.decode()
+    assert "Managed backup service" in body and "Second offer" in body
+    client.post(f"/listings/{first.pk}/publish/", {"next": "/review/"})
+    client.post(f"/listings/{second.pk}/reject/", {"reason": "Unclear price", "next": "/review/"})
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status, second.rejection_reason) == ("published", "rejected", "Unclear price")
+    assert "Rejected: Unclear price" in client_as(supplier_user).get("/supplier/listings/").content.decode()
+
+
+def test_csv_import_page_shows_the_row_report(lot, ceiling, supplier_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("offers.csv", b"lot,title,summary,unit,unit_price\n1,Ok,Fine,vCPU-hour,0.1\n"
+                                              b"1,Dear,Too dear,vCPU-hour,5\n", content_type="text/csv")
+    response = client_as(supplier_user).post("/supplier/listings/import/",
+                                             {"framework": lot.framework.pk, "file": upload})
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "1 of 2 rows have errors; nothing was imported." in body
+    assert "<td>3</td><td>unit_price</td>" in body
+    assert Listing.objects.count() == 0
