@@ -133,7 +133,7 @@ def _lock_search(*, actor, search_id: int) -> tuple[Requirement, SavedSearch]:
         requirement = _lock_requirement(actor=actor, requirement_id=requirement_id)
     except NotFound:
         raise NotFound(_("No such saved search.")) from None
-    search = SavedSearch.objects.select_for_update().select_related("framework").get(pk=search_id)
+    search = SavedSearch.objects.select_for_update().get(pk=search_id)
     return requirement, search
 
 
@@ -651,8 +651,9 @@ def award_direct(
         message = _("Explain why the cheaper option was not chosen.")
         raise ValidationFailed(
             message, code="cheaper_option_reason_required", fields={"cheaper_option_reason": [message]},
-            extra={"estimated_total": row.estimated_total, "lowest_estimated_total": lowest,
-                   "price_difference": difference},
+            extra={key: None if value is None else str(value) for key, value in (
+                ("estimated_total", row.estimated_total), ("lowest_estimated_total", lowest),
+                ("price_difference", difference))},
         )
 
     framework = search.framework

@@ -92,7 +92,7 @@ def _live_frameworks(request):
 def requirement_create(request):
     if selectors.buyer_organization_of(request.user) is None:
         raise PermissionDenied(_("Only buyer users can describe requirements."))
-    form = RequirementForm(request.POST or None, frameworks=_live_frameworks(request))
+    form = RequirementForm(request.POST if request.method == "POST" else None, frameworks=_live_frameworks(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -139,7 +139,7 @@ def criterion_add(request, pk, importance):
         raise Http404
     definitions = selectors.attribute_definitions_for(lot_id=requirement.lot_id)
     choices = [(key, definition.label) for key, definition in definitions.items()]
-    form = CriterionForm(request.POST or None, attribute_choices=choices)
+    form = CriterionForm(request.POST if request.method == "POST" else None, attribute_choices=choices)
     if request.method == "POST" and form.is_valid():
         try:
             services.requirement_criterion_add(
@@ -176,7 +176,7 @@ def criterion_remove(request, pk, criterion_id):
 def estimate_add(request, pk):
     requirement = _requirement(request, pk)
     _require_actor(request, requirement)
-    form = EstimateForm(request.POST or None)
+    form = EstimateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.requirement_estimate_set(actor=request.user, requirement_id=requirement.pk,
@@ -208,7 +208,7 @@ def estimate_remove(request, pk, estimate_id):
 
 def _no_award_page(request, *, requirement, search=None):
     _require_actor(request, requirement)
-    form = NoAwardForm(request.POST or None)
+    form = NoAwardForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.award_none(actor=request.user, requirement_id=None if search else requirement.pk,
@@ -253,7 +253,7 @@ def search_save(request):
     initial = {"query_string": query_string, "name": summary[:200] if summary else ""}
     if request.method == "GET" and request.GET.get("requirement"):
         initial["requirement"] = request.GET["requirement"]
-    form = SaveSearchForm(request.POST or None, initial=initial, requirements=requirements)
+    form = SaveSearchForm(request.POST if request.method == "POST" else None, initial=initial, requirements=requirements)
     if request.method == "POST" and form.is_valid():
         choice = form.cleaned_data["requirement"]
         try:
@@ -308,7 +308,7 @@ def search_detail(request, pk):
 def search_freeze(request, pk):
     search = _search(request, pk)
     _require_actor(request, search.requirement)
-    form = FreezeForm(request.POST or None)
+    form = FreezeForm(request.POST if request.method == "POST" else None)
     framework = search.framework
     limit = framework.max_frozen_results if framework else services.DEFAULT_FROZEN_LIMIT
     current_count, count_error = (None, "") if search.status == SavedSearch.Status.FROZEN else _current_count(search)
@@ -392,7 +392,7 @@ def search_award(request, pk):
     chosen = comparison.row_for_version(int(chosen_id)) if chosen_id and str(chosen_id).isdigit() else None
     if chosen is not None:
         initial["listing_version"] = chosen.entry.listing_version_id
-    form = AwardForm(request.POST or None, initial=initial, versions=versions)
+    form = AwardForm(request.POST if request.method == "POST" else None, initial=initial, versions=versions)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
