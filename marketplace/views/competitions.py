@@ -28,6 +28,12 @@ LINE_ROWS = 3
 CRITERION_ROWS = 3
 
 
+def _plain(number) -> str:
+    """1000.000000 → 1000; 2.500000 → 2.5 (for reading, never for computing)."""
+    text = f"{number:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def _anchor(key: str) -> str:
     return "field-" + key.replace(".", "-")
 
@@ -253,7 +259,7 @@ def quote_form(request, pk: int):
             {"line": line, "price": _field(f"lines.{line.pk}.unit_price", _("Unit price per %(unit)s") % {"unit": line.unit},
                                            data.get(f"lines.{line.pk}.unit_price", prices.get(line.pk)), errors,
                                            hint=_("Quantity %(quantity)s. At most the lot's ceiling and your catalog price.")
-                                           % {"quantity": line.quantity})}
+                                           % {"quantity": _plain(line.quantity)})}
             for line in competition.lines.all()
         ],
         "responses": [
