@@ -127,13 +127,17 @@ class Command(BaseCommand):
             raise CommandError(f"the chain is broken: {result.as_dict()['first_broken']}")
 
     def _sqlite_immediate(self, settings_dict) -> None:
-        """Appends on SQLite rely on BEGIN IMMEDIATE (see settings); a DATABASE_URL may lack it."""
+        """Appends on SQLite rely on BEGIN IMMEDIATE (see settings); a DATABASE_URL may lack it.
+
+        Threads queue for SQLite's single writer lock by polling; on a busy machine one may wait
+        longer than the usual timeout, so the run allows two minutes.
+        """
         options = settings_dict.setdefault("OPTIONS", {})
         if options.get("transaction_mode") != "IMMEDIATE":
             options["transaction_mode"] = "IMMEDIATE"
-            options.setdefault("timeout", 20)
-            connection.close()
             self.stdout.write("note: SQLite connection set to transaction_mode=IMMEDIATE for this run")
+        options["timeout"] = max(options.get("timeout", 5), 120)
+        connection.close()
 
     def _baseline(self, events: int, threads: int) -> float:
         model = _scratch_model()
