@@ -193,6 +193,7 @@ def _detail(request, competition_id: int) -> Response:
     competition = selectors.competition_detail(user=request.user, competition_id=competition_id)
     if competition is None:
         raise NotFound(_("No such competition."))
+    services.close_if_due(competition)
     return Response(competition_payload(competition, request.user))
 
 
@@ -281,6 +282,7 @@ class CompetitionQuotesView(APIView):
         competition = selectors.competition_detail(user=request.user, competition_id=pk)
         if competition is None:
             raise NotFound(_("No such competition."))
+        services.close_if_due(competition)
         quotes = selectors.quotes_visible_to(user=request.user, competition=competition)
         return Response({"quotes_opened": competition.quotes_opened, "results": [quote_payload(q) for q in quotes]})
 

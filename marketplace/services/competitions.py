@@ -542,6 +542,15 @@ def competition_close(*, competition_id: int, now: datetime | None = None) -> bo
     return True
 
 
+def close_if_due(competition: Competition) -> Competition:
+    """Close on read when the deadline passed but no worker closed it yet (the embedded mode runs
+    no beat scheduler, and an eager eta task runs at publication). Returns the fresh row."""
+    if competition.status == Competition.Status.PUBLISHED and timezone.now() >= competition.deadline:
+        competition_close(competition_id=competition.pk)
+        competition.refresh_from_db()
+    return competition
+
+
 def close_overdue(*, now: datetime | None = None) -> int:
     """Close every published competition past its deadline; each in its own transaction."""
     from marketplace.selectors.competitions import overdue_competition_ids

@@ -70,7 +70,7 @@ def _competition(request, pk: int) -> Competition:
     competition = selectors.competition_detail(user=request.user, competition_id=pk)
     if competition is None:
         raise Http404(_("No such competition."))
-    return competition
+    return services.close_if_due(competition)
 
 
 def _require_buyer(request, competition: Competition) -> None:

@@ -247,3 +247,13 @@ def test_bad_input_shapes_are_400_not_500(buyer_user, supplier_user, lot):
     assert response.status_code == 400
     assert Quote.objects.count() == 0
     assert Decimal("0") == sum((q.total for q in Quote.objects.all()), Decimal("0"))
+
+
+def test_reading_an_overdue_competition_closes_it_once_when_no_worker_did(buyer_user, supplier_user, lot):
+    competition = publish(buyer_user, create_competition(buyer_user, lot))
+    submit(supplier_user, competition, "0.20", "0.08")
+    pass_deadline(competition)
+    body = client_for(buyer_user).get(f"/api/v1/competitions/{competition.pk}/").json()
+    assert (body["status"], body["quotes_opened"], [q["total"] for q in body["quotes"]]) == ("closed", True, ["240.00"])
+    client_for(buyer_user).get(f"/api/v1/competitions/{competition.pk}/")
+    assert AuditEvent.objects.filter(action="competition.closed").count() == 1
