@@ -35,10 +35,10 @@ class ListingSerializer(serializers.ModelSerializer):
         fields = ["id", "status", "supplier", "framework", "lot", "in_stock", "stock", "has_unpublished_changes",
                   "current_version", "draft", "rejection_reason", "updated_at"]
 
-    def get_supplier(self, listing):
+    def get_supplier(self, listing) -> dict:
         return {"id": listing.supplier_id, "name": listing.supplier.name}
 
-    def get_draft(self, listing):
+    def get_draft(self, listing) -> dict | None:
         if not self.context.get("show_draft"):
             return None
         return {

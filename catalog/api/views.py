@@ -1,5 +1,7 @@
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -29,6 +31,7 @@ class CategoryTreeView(APIView):
 
     permission_classes = [AllowAny]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         return Response(categories_tree())
 
@@ -44,6 +47,16 @@ class ListingCollectionView(APIView):
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
 
+    @extend_schema(
+        parameters=[OpenApiParameter(name, str, required=False, description=text) for name, text in (
+            ("q", "Keywords: all words; \"phrases\"; -exclusion; OR"), ("framework", "Framework id"), ("lot", "Lot id"),
+            ("category", "Need category id (includes descendants)"), ("supplier", "Supplier organization id"),
+            ("price_max", "Maximum unit price"), ("in_stock", "true to hide out-of-stock goods"),
+            ("sort", "relevance, price, -price or newest"), ("page", "Page number"), ("page_size", "At most 100"))],
+        responses=OpenApiTypes.OBJECT,
+        description="Search published listings. Any attribute key (e.g. data_location) filters too; repeat a key "
+                    "to OR values. Facets count each value with every other filter applied but its own.",
+    )
     def get(self, request):
         query = _query_of(request)
         page = _int_param(request, "page", 1)
@@ -63,6 +76,7 @@ class ListingCollectionView(APIView):
             "results": [hit_to_dict(hit) for hit in result.results], "facets": result.facets,
         })
 
+    @extend_schema(request=ListingCreateSerializer, responses={201: ListingSerializer})
     def post(self, request):
         serializer = ListingCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -74,12 +88,14 @@ class ListingCollectionView(APIView):
 
 
 class ListingDetailView(APIView):
+    serializer_class = ListingSerializer
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
 
     def get(self, request, pk):
         return listing_response(request, listing_get(user=request.user, listing_id=pk))
 
+    @extend_schema(request=DraftInputSerializer, responses=ListingSerializer)
     def patch(self, request, pk):
         listing = listing_get(user=request.user, listing_id=pk)
         serializer = DraftInputSerializer(data=request.data, partial=True)
@@ -90,6 +106,7 @@ class ListingDetailView(APIView):
 
 class ListingActionView(APIView):
     permission_classes = [IsAuthenticated]
+    serializer_class = ListingSerializer
     action = ""
 
     def post(self, request, pk):
@@ -118,6 +135,7 @@ class ListingImportView(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     def post(self, request):
         framework = get_object_or_404(FrameworkAgreement, pk=request.data.get("framework") or 0)
         upload = request.FILES.get("file")
