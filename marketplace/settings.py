@@ -101,6 +101,10 @@ DEFAULT_SQLITE_PATH = BASE_DIR / "var" / "marketplace.sqlite3"
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        # Same as the embedded default: writers serialized by BEGIN IMMEDIATE (audit chain, caps).
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 else:
     DEFAULT_SQLITE_PATH.parent.mkdir(exist_ok=True)
     DATABASES = {
