@@ -226,3 +226,29 @@ def test_adding_a_membership_in_a_second_organization_is_refused_in_the_admin(ad
 
     assert _messages(response) == ["This user already belongs to another organization."]
     assert list(Membership.objects.filter(user=user).values_list("organization_id", flat=True)) == [first.pk]
+
+
+def test_changing_a_ceiling_on_the_lot_page_goes_through_the_service(admin_client):
+    framework = FrameworkFactory(status=FrameworkAgreement.Status.OPEN)
+    lot = LotFactory(framework=framework, number=1)
+    ceiling = CeilingPrice.objects.create(lot=lot, unit="vCPU-hour", max_unit_price=Decimal("0.250000"))
+
+    response = admin_client.post(
+        reverse("admin:agreements_lot_change", args=[lot.pk]),
+        {
+            "ceiling_prices-TOTAL_FORMS": "2", "ceiling_prices-INITIAL_FORMS": "1",
+            "ceiling_prices-0-id": ceiling.pk, "ceiling_prices-0-lot": lot.pk,
+            "ceiling_prices-0-max_unit_price": "0.2",
+            "ceiling_prices-1-lot": lot.pk, "ceiling_prices-1-unit": "GB-month",
+            "ceiling_prices-1-max_unit_price": "0.12",
+        },
+    )
+
+    assert response.status_code == 302
+    assert list(CeilingPrice.objects.filter(lot=lot).order_by("unit").values_list("unit", "max_unit_price")) == [
+        ("GB-month", Decimal("0.120000")), ("vCPU-hour", Decimal("0.200000")),
+    ]
+    assert [event.payload for event in AuditEvent.objects.order_by("sequence")] == [
+        {"lot": lot.pk, "unit": "vCPU-hour", "max_unit_price": "0.200000", "previous": "0.250000"},
+        {"lot": lot.pk, "unit": "GB-month", "max_unit_price": "0.120000", "previous": None},
+    ]
