@@ -27,3 +27,4 @@ from marketplace.models.competitions import (  # noqa: F401
     QuoteLine,
     QuoteResponse,
 )
+from marketplace.models.flags import RedFlag  # noqa: F401
