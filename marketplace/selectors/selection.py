@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
 from agreements.models import Membership, Organization
 from agreements.selectors import is_oversight, organization_of, roles_of
@@ -179,6 +180,12 @@ class CriterionResult:
     criterion: RequirementCriterion
     result: str
     value: Any
+
+    @property
+    def value_text(self) -> str:
+        """The value seen, for people: lists joined by commas, booleans as yes/no."""
+        values = self.value if isinstance(self.value, list) else [self.value]
+        return ", ".join((_("yes") if v else _("no")) if isinstance(v, bool) else str(v) for v in values if v is not None)
 
 
 @dataclass

@@ -208,6 +208,9 @@ def estimate_remove(request, pk, estimate_id):
 
 def _no_award_page(request, *, requirement, search=None):
     _require_actor(request, requirement)
+    if requirement.status != requirement.Status.OPEN:
+        messages.error(request, _("This requirement already has an outcome."))
+        return redirect("selection:requirement-detail", pk=requirement.pk)
     form = NoAwardForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -383,6 +386,9 @@ def search_award(request, pk):
     search = _frozen_or_404(_search(request, pk))
     requirement = search.requirement
     _require_actor(request, requirement)
+    if requirement.status != requirement.Status.OPEN:
+        messages.error(request, _("This requirement already has an outcome."))
+        return redirect("selection:requirement-detail", pk=requirement.pk)
     comparison = selectors.comparison_build(search=search)
     compliant = [row for row in comparison.rows if row.essential_compliant]
     versions = [(row.entry.listing_version_id, f"{row.entry.rank}. {row.version.title} – {row.entry.supplier.name}")

@@ -237,3 +237,35 @@ def test_pages_need_sign_in(market):
     response = Client().get("/buyer/requirements/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def test_award_page_of_a_decided_requirement_sends_back_to_the_requirement(buyer, market):
+    client = signed_in(buyer)
+    client.post("/buyer/searches/save/", {"name": "Peru", "requirement": "new",
+                                          "query_string": urlencode({"framework": market["framework"].pk})})
+    search = SavedSearch.objects.get()
+    client.post(f"/buyer/searches/{search.pk}/end/", {"confirm": "on"})
+    client.post(f"/buyer/searches/{search.pk}/no-award/", {"reason": "Nothing suitable."})
+
+    response = client.get(f"/buyer/searches/{search.pk}/award/")
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/buyer/requirements/{search.requirement_id}/"
+    assert Award.objects.get().outcome == "no_award"
+
+
+def test_comparison_page_shows_list_values_in_words(buyer, market):
+    from tests.marketplace.factories_selection import add_criterion
+
+    client = signed_in(buyer)
+    client.post("/buyer/searches/save/", {"name": "Peru", "requirement": "new",
+                                          "query_string": urlencode({"framework": market["framework"].pk})})
+    search = SavedSearch.objects.get()
+    add_criterion(search.requirement, importance="essential", text="Peru", attribute_key="data_location",
+                  operator="includes", expected=["PE"])
+    client.post(f"/buyer/searches/{search.pk}/end/", {"confirm": "on"})
+
+    content = client.get(f"/buyer/searches/{search.pk}/comparison/").content.decode()
+
+    assert '<span class="hint">PE</span>' in content
+    assert "[&#x27;" not in content

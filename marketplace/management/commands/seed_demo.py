@@ -4,6 +4,7 @@ from django.db import transaction
 
 from marketplace.demo.agreements import DEMO_PASSWORD, USERS, seed_frameworks, seed_parties
 from marketplace.demo.catalog import seed_catalog
+from marketplace.demo.selection import seed_selection
 
 
 class Command(BaseCommand):
@@ -24,6 +25,8 @@ class Command(BaseCommand):
             seed_frameworks(out, orgs)
             out("[3/3] catalog: need categories, filter questions, published listings")
             seed_catalog(out, orgs)
+            out("[+] buyer selection: a requirement, an ended search and an award for user buyer")
+            seed_selection(out)
         out(self.style.SUCCESS("Demo data ready. Sign in with any of these users, password " + DEMO_PASSWORD + ":"))
         for username, _org_key, roles in USERS:
             out(f"  {username:<10} {', '.join(roles)}")

@@ -1,0 +1,82 @@
+"""One demo selection for user "buyer": a requirement, an ended search and a justified award.
+
+Goes through the real services (search, freeze, comparison, award), so the demo audit trail is
+the same as a buyer's. Idempotent: skipped when the demo requirement exists.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.contrib.auth import get_user_model
+
+from agreements.models import FrameworkAgreement
+from marketplace.models import Requirement
+from marketplace.selectors.selection import attribute_definitions_for, comparison_build
+from marketplace.services import selection as services
+
+DEMO_TITLE = "Hosting for the patient records system"
+# Filters added one at a time until the search is narrow enough to end.
+NARROWING = [("data_location", "peru"), ("support_hours", "24x7"), ("certifications", "iso27001"),
+             ("data_export", "true"), ("open_api", "true"), ("deployment_model", "private")]
+
+CRITERIA = [
+    {"importance": "essential", "attribute_key": "data_location", "operator": "includes", "expected": "peru",
+     "text": "Data is stored in Peru"},
+    {"importance": "essential", "operator": "text", "text": "Support in Spanish"},
+    {"importance": "desired", "attribute_key": "certifications", "operator": "includes", "expected": ["iso27001"],
+     "text": "ISO/IEC 27001 certified"},
+    {"importance": "desired", "attribute_key": "open_api", "operator": "equals", "expected": True, "text": "Open API"},
+]
+
+
+def seed_selection(out) -> None:
+    from catalog.selectors import search_hits_all
+
+    buyer = get_user_model().objects.filter(username="buyer").first()
+    framework = FrameworkAgreement.objects.filter(reference="FA-2026-CLOUD").first()
+    if buyer is None or framework is None:
+        out("  skipped: no demo buyer or cloud framework")
+        return
+    if Requirement.objects.filter(title=DEMO_TITLE, created_by=buyer).exists():
+        out("  demo selection already loaded")
+        return
+    lot = framework.lots.get(number=1)
+    query = {"framework": str(framework.pk), "lot": str(lot.pk), "sort": "price"}
+    for key, value in NARROWING:
+        total, _hits = search_hits_all(query=query, limit=1)
+        if 0 < total <= framework.max_frozen_results:
+            break
+        query[key] = value
+    total, hits = search_hits_all(query=query, limit=framework.max_frozen_results)
+    if not 0 < total <= framework.max_frozen_results:
+        out(f"  skipped: the demo search finds {total} listings")
+        return
+    unit = hits[0].unit
+    known_keys = tuple(attribute_definitions_for(lot_id=lot.pk))
+    start = max(date.today(), framework.start_date)
+    end = min(start + timedelta(days=180), framework.end_date)
+    requirement = services.requirement_create(
+        actor=buyer, title=DEMO_TITLE, framework_id=framework.pk, lot_id=lot.pk,
+        description="Virtual machines and storage for the records system, hosted in Peru.",
+        budget="50000.00", period_start=start, period_end=end,
+        criteria=[item for item in CRITERIA if item.get("attribute_key", "") in ("", *known_keys)],
+        estimates=[{"unit": unit, "quantity": "8760"}],
+    )
+    search = services.search_save(actor=buyer, name="Peru hosting, 24x7", query=query, requirement_id=requirement.pk)
+    search = services.search_freeze(actor=buyer, search_id=search.pk)
+    comparison = comparison_build(search=search)
+    chosen = next((row for row in comparison.rows if row.is_lowest), None) or next(
+        (row for row in comparison.rows if row.essential_compliant), None)
+    if chosen is None:
+        services.award_none(actor=buyer, search_id=search.pk, reason="Nothing found meets every essential requirement.")
+        out(f"  requirement, ended search ({search.result_count} results) and a no-award")
+        return
+    award, order = services.award_direct(
+        actor=buyer, search_id=search.pk, listing_version_id=chosen.entry.listing_version_id,
+        justification="Lowest estimated total among the options that keep data in Peru.",
+        cheaper_option_reason="" if not comparison.cheaper_option_needed(chosen) else "Only compliant option priced per unit.",
+        cap="20000.00", start=start, end=end,
+    )
+    out(f"  requirement, ended search ({search.result_count} results), award to {award.supplier.name}"
+        + (f", draft order {order.pk}" if order is not None else ""))
