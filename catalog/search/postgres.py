@@ -12,7 +12,8 @@ from django.db import connection
 from catalog.search.query import Phrase, SearchQuery, TextQuery
 from catalog.search.types import BackendPage
 
-TABLE = "catalog_searchentry"
+# A narrow, trigger-maintained copy of catalog_searchentry (see migration 0004).
+TABLE = "catalog_searchfacets"
 
 
 def _phrase_sql(phrase: Phrase) -> str:
@@ -65,7 +66,7 @@ def run(query: SearchQuery, *, selected: dict[str, set[int]], owner_of: dict[int
     else:
         rank_sql, rank_params = "ts_rank(search_vector, to_tsquery('simple'::regconfig, %s))", [tsquery_text(query.text)]
     page_where = where + match_sql
-    sql = (f"SELECT id, {rank_sql} AS rank FROM {TABLE}"
+    sql = (f"SELECT entry_id, {rank_sql} AS rank FROM {TABLE}"
            + (" WHERE " + " AND ".join(page_where) if page_where else "")
            + f" ORDER BY {ORDER[query.sort]}")
     page_params = rank_params + params + match_params
@@ -90,27 +91,33 @@ def run(query: SearchQuery, *, selected: dict[str, set[int]], owner_of: dict[int
 
 
 def _facets(cursor, where, params, keys, match_sql, match_params, owner_of):
-    flags = [f"m{i}" for i in range(len(keys))]
-    select_flags = "".join(f", {sql} AS {flag}" for sql, flag in zip(match_sql, flags, strict=True))
+    """Total and every facet count in one scan of the narrow table.
+
+    Each row gets ``fail``: a bit per filtered question it does not pass. A row with ``fail = 0``
+    counts for every value it has; a row failing exactly one question counts only for that
+    question's values — looked up in O(1) from an array indexed by facet value id. The synthetic
+    value -1 (appended to every row) counts the rows that pass everything: the total.
+    """
+    bits = {key: 1 << index for index, key in enumerate(keys)}
+    fail_sql = " + ".join(f"(CASE WHEN {sql} THEN 0 ELSE {bits[key]} END)"
+                          for sql, key in zip(match_sql, keys, strict=True)) or "0"
     base_where = list(where)
+    base_params = list(params)
     if len(keys) > 1:
-        base_where.append("(" + " + ".join(f"{sql}::int" for sql in match_sql) + f") >= {len(keys) - 1}")
-    base_params = list(params) + (list(match_params) if len(keys) > 1 else [])
-    all_flags = " AND ".join(flags) if flags else "TRUE"
-    cases = []
-    case_params = []
-    for index, key in enumerate(keys):
-        others = " AND ".join(flag for j, flag in enumerate(flags) if j != index) or "TRUE"
-        cases.append(f"WHEN v = ANY(%s::int[]) THEN {others}")
-        case_params.append(sorted(pk for pk, owner in owner_of.items() if owner == key))
-    condition = f"CASE {' '.join(cases)} ELSE {all_flags} END" if cases else "TRUE"
+        # At most one question may fail: prune rows failing two or more before unnesting.
+        base_where.append("(" + " + ".join(f"({sql})::int" for sql in match_sql) + f") >= {len(keys) - 1}")
+        base_params += list(match_params)
+    max_id = max(owner_of, default=0)
+    owner_bits = [0] * (max_id + 1)
+    for value_id, owner in owner_of.items():
+        owner_bits[value_id] = bits.get(owner, 0)
     sql = (
-        f"WITH base AS MATERIALIZED (SELECT facet_array{select_flags} FROM {TABLE}"
+        f"SELECT v, count(*) FILTER (WHERE b.fail = 0 OR b.fail = (%s::int[])[v + 1]) "
+        f"FROM (SELECT facet_array, {fail_sql} AS fail FROM {TABLE}"
         + (" WHERE " + " AND ".join(base_where) if base_where else "")
-        + f") SELECT -1, count(*) FILTER (WHERE {all_flags}) FROM base"
-        f" UNION ALL SELECT v, count(*) FILTER (WHERE {condition}) FROM base, unnest(base.facet_array) AS v GROUP BY v"
+        + " OFFSET 0) AS b, unnest(b.facet_array || -1) AS v GROUP BY v"
     )
-    cursor.execute(sql, list(match_params) + base_params + case_params)
+    cursor.execute(sql, [owner_bits] + list(match_params) + base_params)
     total = 0
     counts = {}
     for value_id, count in cursor.fetchall():
