@@ -64,3 +64,43 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ImmutableEventError("Audit events are append-only: delete is not allowed.")
+
+
+class AuditCheckpoint(models.Model):
+    """A signed-off point of the chain: the head event's sequence and hash at one moment.
+
+    Checkpoints form their own small chain: ``hash`` is SHA-256 over the canonical JSON of the
+    other fields including ``prev_hash`` (the previous checkpoint's ``hash``), see
+    ``audit.checkpoints``. Each one is also appended to a JSON-lines file outside the database
+    (``settings.AUDIT_CHECKPOINT_DIR``) for publication; ``audit_verify --from-checkpoint`` then
+    proves that the chain still extends every published checkpoint. Rows are append-only, like
+    events.
+    """
+
+    sequence = models.PositiveBigIntegerField(_("head sequence"), unique=True)
+    head_hash = models.CharField(_("head hash"), max_length=64)
+    event_count = models.PositiveBigIntegerField(_("events"))
+    created_at = models.DateTimeField(_("created at"))
+    prev_hash = models.CharField(_("previous checkpoint hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64, unique=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["sequence"]
+        verbose_name = _("audit checkpoint")
+        verbose_name_plural = _("audit checkpoints")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(sequence__gte=1), name="audit_checkpoint_sequence_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"checkpoint #{self.sequence} {self.head_hash[:12]}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableEventError("Audit checkpoints are append-only: update is not allowed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableEventError("Audit checkpoints are append-only: delete is not allowed.")

@@ -38,7 +38,7 @@ def _sqlite_timestamp_text(stored: str) -> str:
     return stored[:10] + "T" + stored[11:] + "+00:00"
 
 
-def _rows(chunk_size: int):
+def _rows(chunk_size: int, after_sequence: int = 0):
     """Stream the chain as tuples with the time and payload already in canonical text.
 
     The payload is read as its stored JSON text (no model-field conversion) and re-encoded
@@ -47,8 +47,9 @@ def _rows(chunk_size: int):
     """
     sqlite = connection.vendor == "sqlite"
     occurred_at = Cast("occurred_at", TextField()) if sqlite else "occurred_at"
+    events = AuditEvent.objects.filter(sequence__gt=after_sequence) if after_sequence else AuditEvent.objects
     rows = (
-        AuditEvent.objects.order_by("sequence")
+        events.order_by("sequence")
         .values_list(
             "sequence",
             occurred_at,
@@ -109,7 +110,10 @@ class ChainVerification:
 
 
 def verify_chain(
-    *, chunk_size: int = 5000, progress: Callable[[int], None] | None = None
+    *,
+    chunk_size: int = 5000,
+    progress: Callable[[int], None] | None = None,
+    after: tuple[int, str] | None = None,
 ) -> ChainVerification:
     """Recompute the whole chain and report the first broken link.
 
@@ -122,15 +126,19 @@ def verify_chain(
     After the first broken link the rest is only counted: ``events`` is always the number of
     stored events and ``head`` the stored hash of the last one (``None`` for an empty chain).
     ``progress`` is called with the running count after every ``chunk_size`` events.
+
+    ``after=(sequence, hash)`` verifies only the events after ``sequence``, linked from ``hash``
+    (a checkpoint, see ``audit.checkpoints``); ``events`` then counts those events only and
+    ``head`` is ``hash`` when there are none.
     """
     hash_of_texts = chain.hash_of_texts
-    expected_sequence = 1
-    previous_hash = chain.GENESIS_HASH
+    after_sequence, previous_hash = after if after is not None else (0, chain.GENESIS_HASH)
+    expected_sequence = after_sequence + 1
     count = 0
     first_broken: BrokenLink | None = None
-    head: str | None = None
+    head: str | None = previous_hash if after is not None else None
 
-    for row in _rows(chunk_size):
+    for row in _rows(chunk_size, after_sequence):
         count += 1
         stored_hash = row[_HASH]
         if first_broken is None:

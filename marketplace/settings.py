@@ -228,3 +228,8 @@ MARKETPLACE_HOLIDAYS = env_list(
 CELERY_BEAT_SCHEDULE["close-overdue-competitions"] = {
     "task": "marketplace.tasks.close_overdue_competitions", "schedule": 60.0,
 }
+
+# Audit chain checkpoints: the beat task records the chain head hourly and appends it to a JSON-lines
+# file in this folder (audit-checkpoints.jsonl), the copy to publish outside the database.
+AUDIT_CHECKPOINT_DIR = Path(os.environ.get("AUDIT_CHECKPOINT_DIR", "") or BASE_DIR / "var" / "checkpoints")
+CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {"task": "audit.tasks.record_checkpoint", "schedule": 3600.0}
