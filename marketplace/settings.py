@@ -229,7 +229,85 @@ CELERY_BEAT_SCHEDULE["close-overdue-competitions"] = {
     "task": "marketplace.tasks.close_overdue_competitions", "schedule": 60.0,
 }
 
+# Red flags for oversight (marketplace.services.flags; every threshold explained in docs/red-flags.md).
+# Any key left out takes its default; amounts and shares are decimal strings.
+MARKETPLACE_RED_FLAGS = {
+    "NOT_LOWEST_MIN_DIFFERENCE": "0.00",  # flag an award costing more than the lowest by more than this
+    "REPEATED_DIRECT_AWARDS_MAX": 3,  # flag the (n+1)th direct award of one buyer to one supplier...
+    "REPEATED_DIRECT_AWARDS_WINDOW_DAYS": 90,  # ...within this many days
+    "SPLIT_PURCHASE_THRESHOLD": "50000.00",  # orders each below this, together above it...
+    "SPLIT_PURCHASE_WINDOW_DAYS": 30,  # ...within this many days
+    "CAP_RAISE_MAX_SHARE": "0.20",  # flag a cap raised by more than this share of the original
+    "LATE_USAGE_DAYS": 3,  # flag accepted usage posted this close to (or after) the order end
+    "PRICE_RAISE_WINDOW_DAYS": 30,  # flag a listing price raised within this many days before an award
+}
+CELERY_BEAT_SCHEDULE["refresh-red-flags"] = {"task": "marketplace.tasks.refresh_red_flags", "schedule": 3600.0}
+
 # Audit chain checkpoints: the beat task records the chain head hourly and appends it to a JSON-lines
 # file in this folder (audit-checkpoints.jsonl), the copy to publish outside the database.
 AUDIT_CHECKPOINT_DIR = Path(os.environ.get("AUDIT_CHECKPOINT_DIR", "") or BASE_DIR / "var" / "checkpoints")
 CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {"task": "audit.tasks.record_checkpoint", "schedule": 3600.0}
+
+# --------------------------------------------------------------------------- Hardening (docs/security.md)
+
+# Content security policy (django-csp): no inline scripts or styles anywhere; the API docs pages relax
+# it for themselves only (marketplace/security.py).
+INSTALLED_APPS.append("csp")
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+MIDDLEWARE.insert(0, "marketplace.security.RequestSizeLimitMiddleware")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+    },
+}
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# Caches: the login-failure counts and the API rate limits live here. LocMemCache is per process:
+# production with several web processes must set CACHE_URL (or REDIS_URL) to a Redis database of its own.
+CACHE_URL = os.environ.get("CACHE_URL", "") or os.environ.get("REDIS_URL", "")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "marketplace",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "marketplace"}}
+
+# Login throttling: after this many failures for one username from one address, that pair is locked.
+AUTHENTICATION_BACKENDS = ["marketplace.security.ThrottledModelBackend"]
+MARKETPLACE_LOGIN_FAILURE_LIMIT = int(os.environ.get("MARKETPLACE_LOGIN_FAILURE_LIMIT", "5"))
+MARKETPLACE_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("MARKETPLACE_LOGIN_LOCKOUT_SECONDS", "900"))
+# Number of reverse proxies in front of the web processes whose X-Forwarded-For is trusted (0: none).
+MARKETPLACE_TRUSTED_PROXIES = int(os.environ.get("MARKETPLACE_TRUSTED_PROXIES", "0"))
+
+# API rate limits on writes, per token (marketplace/api/throttling.py).
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["marketplace.api.throttling.WriteRateThrottle"]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "write": os.environ.get("MARKETPLACE_API_WRITE_RATE", "600/min"),
+    "usage": os.environ.get("MARKETPLACE_API_USAGE_RATE", "6000/min"),
+}
+REST_FRAMEWORK["NUM_PROXIES"] = MARKETPLACE_TRUSTED_PROXIES or None
+
+# Uploads (CSV imports, common/uploads.py): bytes and rows per file. Request bodies above
+# MARKETPLACE_REQUEST_MAX_BYTES are refused with 413 before a view reads them.
+MARKETPLACE_UPLOAD_MAX_BYTES = int(os.environ.get("MARKETPLACE_UPLOAD_MAX_BYTES", str(2 * 1024 * 1024)))
+MARKETPLACE_UPLOAD_MAX_ROWS = int(os.environ.get("MARKETPLACE_UPLOAD_MAX_ROWS", "5000"))
+MARKETPLACE_REQUEST_MAX_BYTES = int(
+    os.environ.get("MARKETPLACE_REQUEST_MAX_BYTES", str(MARKETPLACE_UPLOAD_MAX_BYTES + 512 * 1024))
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MARKETPLACE_REQUEST_MAX_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = MARKETPLACE_REQUEST_MAX_BYTES

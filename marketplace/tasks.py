@@ -54,3 +54,12 @@ def close_overdue_competitions() -> int:
     from marketplace.services.competitions import close_overdue
 
     return close_overdue()
+
+
+@shared_task(name="marketplace.tasks.refresh_red_flags")
+def refresh_red_flags() -> dict:
+    """Beat: recompute the red flags. Idempotent (one row per finding), so safe to run twice."""
+    from marketplace.services.flags import red_flags_refresh
+
+    result = red_flags_refresh()
+    return {"raised": result.raised, "confirmed": result.confirmed, "cleared": result.cleared}

@@ -3,10 +3,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from marketplace import views
+from marketplace.security import ThrottledLoginView
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
@@ -15,4 +16,5 @@ urlpatterns = [
     path("", include("catalog.urls")),
     path("competitions/", include("marketplace.urls_competitions")),
     path("buyer/", include("marketplace.urls_selection")),
+    path("oversight/", include("marketplace.urls_oversight")),
 ]
