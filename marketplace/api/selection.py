@@ -6,7 +6,7 @@ from django.http import HttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
@@ -67,6 +67,7 @@ class AwardSerializer(serializers.ModelSerializer):
                   "cheaper_option_reason", "estimated_total", "lowest_estimated_total", "price_difference",
                   "entries_hash", "created_by", "created_at"]
 
+    @extend_schema_field(OpenApiTypes.OBJECT)
     def get_supplier(self, award: Award):
         return {"id": award.supplier_id, "name": award.supplier.name} if award.supplier_id else None
 
@@ -85,18 +86,23 @@ class RequirementSerializer(serializers.ModelSerializer):
                   "period_start", "period_end", "criteria", "estimates", "searches", "awards", "created_by",
                   "created_at"]
 
+    @extend_schema_field(OpenApiTypes.OBJECT)
     def get_organization(self, requirement: Requirement):
         return {"id": requirement.organization_id, "name": requirement.organization.name}
 
+    @extend_schema_field(CriterionSerializer(many=True))
     def get_criteria(self, requirement: Requirement):
         return CriterionSerializer(requirement.criteria.order_by("position", "pk"), many=True).data
 
+    @extend_schema_field(EstimateSerializer(many=True))
     def get_estimates(self, requirement: Requirement):
         return EstimateSerializer(requirement.estimates.order_by("unit"), many=True).data
 
+    @extend_schema_field(SearchBriefSerializer(many=True))
     def get_searches(self, requirement: Requirement):
         return SearchBriefSerializer(selectors.searches_of(requirement=requirement), many=True).data
 
+    @extend_schema_field(AwardSerializer(many=True))
     def get_awards(self, requirement: Requirement):
         return AwardSerializer(selectors.awards_of(requirement=requirement), many=True).data
 
@@ -138,6 +144,7 @@ class SnapshotEntrySerializer(serializers.ModelSerializer):
         fields = ["rank", "listing_version", "listing", "version", "title", "summary", "supplier", "unit",
                   "unit_price"]
 
+    @extend_schema_field(OpenApiTypes.OBJECT)
     def get_supplier(self, entry: SearchSnapshotEntry):
         return {"id": entry.supplier_id, "name": entry.supplier.name}
 
@@ -152,9 +159,11 @@ class SavedSearchSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "requirement", "framework", "query", "summary", "status", "is_active",
                   "result_count", "entries_hash", "created_by", "created_at", "frozen_by", "frozen_at", "entries"]
 
+    @extend_schema_field(OpenApiTypes.STR)
     def get_frozen_by(self, search: SavedSearch):
         return search.frozen_by.username if search.frozen_by_id else None
 
+    @extend_schema_field(SnapshotEntrySerializer(many=True))
     def get_entries(self, search: SavedSearch):
         return SnapshotEntrySerializer(selectors.snapshot_entries(search=search), many=True).data
 
