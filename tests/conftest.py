@@ -97,3 +97,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
                 name = connection.ops.quote_name(connection.settings_dict["NAME"])
                 cursor.execute(f"ALTER DATABASE {name} SET audit.allow_truncate = 'on'")
                 cursor.execute("SET audit.allow_truncate = 'on'")
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Login-failure counts and API rate limits live in the cache (marketplace/security.py,
+    marketplace/api/throttling.py): every test starts with none, whatever ran before it."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -5,7 +5,10 @@
 
 from __future__ import annotations
 
+import math
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -14,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from common.errors import DomainError
+from marketplace.security import lockout_message, login_lock_of
 
 
 def error_body(*, code: str, message: str, fields: dict | None = None, **extra) -> dict:
@@ -49,6 +53,29 @@ def exception_handler(exc, context):
         return Response(
             error_body(code="validation_error", message=_("The request is not valid."), fields=fields),
             status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, exceptions.ValidationError | exceptions.AuthenticationFailed):
+        locked_seconds = login_lock_of(context.get("request"))
+        if locked_seconds:  # the credentials were refused because the username is locked (security.py)
+            return Response(
+                error_body(code="too_many_login_attempts", message=lockout_message(locked_seconds),
+                           retry_after=locked_seconds),
+                status=status.HTTP_429_TOO_MANY_REQUESTS, headers={"Retry-After": str(locked_seconds)},
+            )
+    if isinstance(exc, exceptions.Throttled):
+        seconds = max(1, math.ceil(exc.wait)) if exc.wait is not None else None
+        message = (
+            _("Too many requests. Try again in %(seconds)s seconds.") % {"seconds": seconds}
+            if seconds else _("Too many requests. Try again later.")
+        )
+        return Response(
+            error_body(code="rate_limited", message=message, retry_after=seconds),
+            status=status.HTTP_429_TOO_MANY_REQUESTS, headers={"Retry-After": str(seconds)} if seconds else {},
+        )
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            error_body(code="payload_too_large", message=_("The request is too large.")),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
