@@ -52,8 +52,11 @@ def _read_bytes(file, max_bytes: int) -> bytes:
     return data.encode("utf-8") if isinstance(data, str) else bytes(data)
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f}".rstrip("0").rstrip(".")
+def _size(size: int) -> str:
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= scale:
+            return f"{size / scale:.1f}".removesuffix(".0") + " " + unit
+    return ngettext("%(n)s byte", "%(n)s bytes", size) % {"n": size}
 
 
 def read_csv_upload(
@@ -83,7 +86,7 @@ def read_csv_upload(
     data = _read_bytes(file, max_bytes)
     if len(data) > max_bytes:
         raise _failed(
-            _("The file is too large: at most %(size)s MB.") % {"size": _megabytes(max_bytes)},
+            _("The file is too large: at most %(size)s.") % {"size": _size(max_bytes)},
             _("Split the file into smaller files."), code="csv_too_large", field=field,
         )
     try:
