@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("marketplace.api.selection_urls")),
     path("", include("marketplace.api.orders_urls")),
     path("", include("marketplace.api.competitions_urls")),
+    path("", include("marketplace.api.ocds")),
     path("", include("marketplace.api.oversight_urls")),
 ]
