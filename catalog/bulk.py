@@ -11,7 +11,7 @@ import random
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from agreements.models import CeilingPrice, Lot
@@ -128,6 +128,10 @@ def bulk_publish(*, items: list[tuple], categories: dict[str, NeedCategory], pub
     for start in range(0, len(items), batch_size):
         chunk = items[start:start + batch_size]
         with transaction.atomic():
+            if connection.vendor == "postgresql":
+                # Per-row bitmap upkeep would rewrite every bitmap per listing: rebuilt once below.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL catalog.bulk = 'on'")
             listings = []
             for supplier, lot, _leaf, data in chunk:
                 listing = Listing(supplier=supplier, framework_id=lot.framework_id, lot=lot,
@@ -163,7 +167,15 @@ def bulk_publish(*, items: list[tuple], categories: dict[str, NeedCategory], pub
         total += len(chunk)
         if progress:
             progress(total, len(items))
+    rebuild_facet_bitmaps()
     return total
+
+
+def rebuild_facet_bitmaps() -> None:
+    """PostgreSQL: recompute every facet bitmap from the search entries (after a bulk load)."""
+    if connection.vendor == "postgresql":
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT catalog_rebuild_facet_bitmaps()")
 
 
 def record_bulk_publication(*, actor, count: int, label: str, listing_ids: list[int]) -> None:

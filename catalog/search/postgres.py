@@ -14,6 +14,7 @@ from catalog.search.types import BackendPage
 
 # A narrow, trigger-maintained copy of catalog_searchentry (see migration 0004).
 TABLE = "catalog_searchfacets"
+BITMAPS = "catalog_facetbitmap"
 
 
 def _phrase_sql(phrase: Phrase) -> str:
@@ -32,12 +33,14 @@ def _common(query: SearchQuery) -> tuple[list[str], list]:
     if not query.text.is_empty:
         where.append("search_vector @@ to_tsquery('simple'::regconfig, %s)")
         params.append(tsquery_text(query.text))
-    if query.frameworks:
-        where.append("framework_id = ANY(%s)")
-        params.append(list(query.frameworks))
-    if query.suppliers:
-        where.append("supplier_id = ANY(%s)")
-        params.append(list(query.suppliers))
+    # One value as "=" (not "= ANY"), so the planner can walk the (framework_id, tie_hash) index in order.
+    for column, values in (("framework_id", query.frameworks), ("supplier_id", query.suppliers)):
+        if len(values) == 1:
+            where.append(f"{column} = %s")
+            params.append(values[0])
+        elif values:
+            where.append(f"{column} = ANY(%s)")
+            params.append(list(values))
     if query.price_max is not None:
         where.append("unit_price <= %s")
         params.append(query.price_max)
@@ -51,6 +54,8 @@ ORDER = {
     "-price": "unit_price DESC, tie_hash ASC",
     "newest": "published_at DESC, tie_hash ASC",
     "relevance": "rank DESC, tie_hash ASC",
+    # Without keywords every rank is 0: order by the hash alone so the (framework, tie_hash) index serves it.
+    "relevance-no-text": "tie_hash ASC",
 }
 
 
@@ -66,9 +71,10 @@ def run(query: SearchQuery, *, selected: dict[str, set[int]], owner_of: dict[int
     else:
         rank_sql, rank_params = "ts_rank(search_vector, to_tsquery('simple'::regconfig, %s))", [tsquery_text(query.text)]
     page_where = where + match_sql
+    sort_key = "relevance-no-text" if query.sort == "relevance" and query.text.is_empty else query.sort
     sql = (f"SELECT entry_id, {rank_sql} AS rank FROM {TABLE}"
            + (" WHERE " + " AND ".join(page_where) if page_where else "")
-           + f" ORDER BY {ORDER[query.sort]}")
+           + f" ORDER BY {ORDER[sort_key]}")
     page_params = rank_params + params + match_params
     if limit is not None:
         sql += " LIMIT %s"
@@ -82,7 +88,8 @@ def run(query: SearchQuery, *, selected: dict[str, set[int]], owner_of: dict[int
         entry_ranks = [(row[0], float(row[1])) for row in cursor.fetchall()]
         facet_counts = None
         if with_facets:
-            count, facet_counts = _facets(cursor, where, params, keys, match_sql, match_params, owner_of)
+            count, facet_counts = _facets_from_bitmaps(cursor, query, keys, match_params, owner_of,
+                                                       where=where, where_params=params)
         else:
             cursor.execute(f"SELECT count(*) FROM {TABLE}" + (" WHERE " + " AND ".join(page_where) if page_where else ""),
                            params + match_params)
@@ -123,6 +130,55 @@ def _facets(cursor, where, params, keys, match_sql, match_params, owner_of):
     for value_id, count in cursor.fetchall():
         if value_id == -1:
             total = count
+        elif count:
+            counts[value_id] = count
+    return total, counts
+
+
+def _facets_from_bitmaps(cursor, query: SearchQuery, keys, match_params, owner_of, *, where=(), where_params=()):
+    """AND/OR the per-value bitmaps (migration 0005), then one ``bit_count`` per value.
+
+    Keywords, supplier and price limits have no bitmaps: the ids of the rows matching them are
+    turned into one (``catalog_bitmap_of``), so the facet filters are still pure bit operations.
+    """
+    parts, params = [], []
+    needs_rows = not query.text.is_empty or query.suppliers or query.price_max is not None
+    for index, ids in enumerate(match_params):
+        parts.append(f"(SELECT bit_or(bits) FROM {BITMAPS} WHERE value_id = ANY(%s::bigint[])) AS k{index}")
+        params.append(list(ids))
+    if needs_rows:
+        parts.append(f"catalog_bitmap_of(ARRAY(SELECT entry_id FROM {TABLE} WHERE {' AND '.join(where)}), "
+                     f"(SELECT length(bits) FROM {BITMAPS} WHERE value_id = 0)) AS scope")
+        params.extend(where_params)
+    else:
+        scope = [-(framework + 1) for framework in query.frameworks] or [0]
+        parts.append(f"(SELECT bit_or(bits) FROM {BITMAPS} WHERE value_id = ANY(%s::bigint[])) AS scope")
+        params.append(scope)
+    common = "scope"
+    if query.in_stock and not needs_rows:
+        parts.append(f"(SELECT bits FROM {BITMAPS} WHERE value_id = -1) AS stock")
+        common = "scope & stock"
+    flags = [f"k{index}" for index in range(len(keys))]
+    every = " & ".join([common] + flags)
+    excepts = [" & ".join([common] + [f for j, f in enumerate(flags) if j != index]) for index in range(len(keys))]
+    cases, case_params = [], []
+    for index, key in enumerate(keys):
+        cases.append(f"WHEN b.value_id = ANY(%s::bigint[]) THEN c.ex{index}")
+        case_params.append(sorted(pk for pk, owner in owner_of.items() if owner == key))
+    mask = f"CASE {' '.join(cases)} ELSE c.every END" if cases else "c.every"
+    sql = (
+        f"WITH m AS (SELECT {', '.join(parts)}), "
+        f"c AS (SELECT {every} AS every"
+        + "".join(f", {expression} AS ex{index}" for index, expression in enumerate(excepts))
+        + " FROM m) "
+        f"SELECT -1, bit_count(c.every) FROM c UNION ALL "
+        f"SELECT b.value_id, bit_count(b.bits & {mask}) FROM {BITMAPS} b, c WHERE b.value_id > 0"
+    )
+    cursor.execute(sql, params + case_params)
+    total, counts = 0, {}
+    for value_id, count in cursor.fetchall():
+        if value_id == -1:
+            total = count or 0
         elif count:
             counts[value_id] = count
     return total, counts

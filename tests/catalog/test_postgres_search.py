@@ -31,3 +31,29 @@ def test_weighted_rank_puts_title_above_summary_above_description(corpus):
     result = search_listings(user=None, query={"q": "backup"})
     assert [hit.title for hit in result.results] == ["Backup vault", "Secure chat", "Cold storage archive"]
     assert result.results[0].rank > result.results[1].rank > result.results[2].rank
+
+
+@pytest.mark.parametrize("query", [
+    {}, {"data_location": ["peru", "usa"]}, {"data_location": "peru", "free_trial": "true"},
+    {"in_stock": "true", "lot": "LOT"}, {"category": "STORE", "data_location": "eu"},
+])
+def test_bitmap_facets_equal_scanned_facets_before_and_after_a_rebuild(corpus, query):
+    from catalog.bulk import rebuild_facet_bitmaps
+    from catalog.search import service
+    from catalog.search.postgres import _common, _facets, _facets_from_bitmaps
+
+    query = {k: (str(corpus["lot"].pk) if v == "LOT" else str(corpus["store"].pk) if v == "STORE" else v)
+             for k, v in query.items()}
+    parsed, _suggestion = service._prepare(query)
+    selected, owner_of, _dictionary = service._selection(parsed)
+    keys = list(selected)
+    match_sql = ["(facet_array && %s::int[])" for _ in keys]
+    match_params = [sorted(selected[key]) for key in keys]
+    where, params = _common(parsed)
+    with connection.cursor() as cursor:
+        scanned = _facets(cursor, where, params, keys, match_sql, match_params, owner_of)
+        from_bitmaps = _facets_from_bitmaps(cursor, parsed, keys, match_params, owner_of)
+        rebuild_facet_bitmaps()
+        rebuilt = _facets_from_bitmaps(cursor, parsed, keys, match_params, owner_of)
+    assert scanned == from_bitmaps == rebuilt
+    assert scanned[0] == search_listings(user=None, query=query).count
