@@ -5,13 +5,16 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agreements.selectors import is_oversight
 from common.errors import ValidationFailed
 from marketplace.models import Award, Requirement, RequirementCriterion, SavedSearch, SearchSnapshotEntry
 from marketplace.selectors import selection as selectors
@@ -243,6 +246,18 @@ def comparison_data(comparison: selectors.Comparison) -> dict:
 # --- views --------------------------------------------------------------------------------------
 
 
+class OversightReadsOnly(BasePermission):
+    """Oversight users read; any write is refused before the request body is even looked at."""
+
+    message = gettext_lazy("Oversight users can read selections but cannot change them.")
+
+    def has_permission(self, request, view) -> bool:
+        return request.method in SAFE_METHODS or not is_oversight(request.user)
+
+
+PERMISSIONS = [IsAuthenticated, OversightReadsOnly]
+
+
 class FileNegotiation(BaseContentNegotiation):
     """``?format=`` chooses the file type here, not a DRF renderer; errors still answer JSON."""
 
@@ -278,6 +293,7 @@ def _frozen(search: SavedSearch) -> SavedSearch:
 class RequirementListCreateView(generics.ListAPIView):
     """The requirements of the signed-in buyer's organization (every one, for oversight)."""
 
+    permission_classes = PERMISSIONS
     serializer_class = RequirementListSerializer
 
     def get_queryset(self):
@@ -299,6 +315,7 @@ class RequirementListCreateView(generics.ListAPIView):
 
 
 class RequirementDetailView(APIView):
+    permission_classes = PERMISSIONS
     @extend_schema(responses=RequirementSerializer)
     def get(self, request, pk: int):
         return Response(RequirementSerializer(selectors.requirement_get(user=request.user, requirement_id=pk)).data)
@@ -316,6 +333,7 @@ class RequirementDetailView(APIView):
 
 
 class RequirementNoAwardView(APIView):
+    permission_classes = PERMISSIONS
     @extend_schema(request=NoAwardSerializer, responses={201: AwardSerializer})
     def post(self, request, pk: int):
         selectors.requirement_get(user=request.user, requirement_id=pk)
@@ -326,6 +344,7 @@ class RequirementNoAwardView(APIView):
 
 
 class SearchListCreateView(generics.ListAPIView):
+    permission_classes = PERMISSIONS
     serializer_class = SearchBriefSerializer
 
     def get_queryset(self):
@@ -343,6 +362,7 @@ class SearchListCreateView(generics.ListAPIView):
 
 
 class SearchDetailView(APIView):
+    permission_classes = PERMISSIONS
     @extend_schema(responses=SavedSearchSerializer)
     def get(self, request, pk: int):
         return Response(SavedSearchSerializer(selectors.search_get(user=request.user, search_id=pk)).data)
@@ -358,6 +378,7 @@ class SearchDetailView(APIView):
 
 
 class SearchFreezeView(APIView):
+    permission_classes = PERMISSIONS
     @extend_schema(request=None, responses=SavedSearchSerializer)
     def post(self, request, pk: int):
         selectors.search_get(user=request.user, search_id=pk)
@@ -366,6 +387,7 @@ class SearchFreezeView(APIView):
 
 
 class SearchExportView(APIView):
+    permission_classes = PERMISSIONS
     content_negotiation_class = FileNegotiation
 
     @extend_schema(
@@ -385,6 +407,7 @@ class SearchExportView(APIView):
 class SearchComparisonView(APIView):
     """The side-by-side comparison as JSON, or as a file with ``?format=csv`` or ``?format=xlsx``."""
 
+    permission_classes = PERMISSIONS
     content_negotiation_class = FileNegotiation
 
     @extend_schema(
@@ -404,6 +427,7 @@ class SearchComparisonView(APIView):
 
 
 class SearchAwardView(APIView):
+    permission_classes = PERMISSIONS
     @extend_schema(request=AwardCreateSerializer, responses={201: AwardSerializer})
     def post(self, request, pk: int):
         selectors.search_get(user=request.user, search_id=pk)
@@ -421,6 +445,7 @@ class SearchAwardView(APIView):
 
 
 class SearchNoAwardView(APIView):
+    permission_classes = PERMISSIONS
     @extend_schema(request=NoAwardSerializer, responses={201: AwardSerializer})
     def post(self, request, pk: int):
         selectors.search_get(user=request.user, search_id=pk)

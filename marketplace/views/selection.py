@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from agreements.models import CeilingPrice, FrameworkAgreement
 from agreements.selectors import frameworks_visible_to
@@ -76,6 +76,7 @@ def catalog_results_url(query: dict) -> str:
 
 
 @login_required
+@require_safe
 def requirement_list(request):
     requirements = selectors.requirements_visible_to(user=request.user).order_by("-created_at", "-pk")
     return render(request, "marketplace/selection/requirement_list.html", {
@@ -89,6 +90,7 @@ def _live_frameworks(request):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def requirement_create(request):
     if selectors.buyer_organization_of(request.user) is None:
         raise PermissionDenied(_("Only buyer users can describe requirements."))
@@ -114,6 +116,7 @@ def requirement_create(request):
 
 
 @login_required
+@require_safe
 def requirement_detail(request, pk):
     requirement = _requirement(request, pk)
     criteria = list(requirement.criteria.order_by("position", "pk"))
@@ -132,6 +135,7 @@ def requirement_detail(request, pk):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def criterion_add(request, pk, importance):
     requirement = _requirement(request, pk)
     _require_actor(request, requirement)
@@ -173,6 +177,7 @@ def criterion_remove(request, pk, criterion_id):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def estimate_add(request, pk):
     requirement = _requirement(request, pk)
     _require_actor(request, requirement)
@@ -229,6 +234,7 @@ def _no_award_page(request, *, requirement, search=None):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def requirement_no_award(request, pk):
     return _no_award_page(request, requirement=_requirement(request, pk))
 
@@ -237,6 +243,7 @@ def requirement_no_award(request, pk):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def search_save(request):
     """Save the catalog query given in the query string (GET) into a requirement."""
     if selectors.buyer_organization_of(request.user) is None:
@@ -289,6 +296,7 @@ def _current_count(search: SavedSearch) -> tuple[int | None, str]:
 
 
 @login_required
+@require_safe
 def search_detail(request, pk):
     search = _search(request, pk)
     requirement = search.requirement
@@ -308,6 +316,7 @@ def search_detail(request, pk):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def search_freeze(request, pk):
     search = _search(request, pk)
     _require_actor(request, search.requirement)
@@ -350,6 +359,7 @@ def _frozen_or_404(search: SavedSearch) -> SavedSearch:
 
 
 @login_required
+@require_safe
 def search_export(request, pk):
     search = _frozen_or_404(_search(request, pk))
     export_format = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
@@ -361,6 +371,7 @@ def search_export(request, pk):
 
 
 @login_required
+@require_safe
 def search_comparison(request, pk):
     search = _frozen_or_404(_search(request, pk))
     comparison = selectors.comparison_build(search=search)
@@ -372,6 +383,7 @@ def search_comparison(request, pk):
 
 
 @login_required
+@require_safe
 def search_comparison_download(request, pk):
     search = _frozen_or_404(_search(request, pk))
     export_format = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
@@ -382,6 +394,7 @@ def search_comparison_download(request, pk):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def search_award(request, pk):
     search = _frozen_or_404(_search(request, pk))
     requirement = search.requirement
@@ -427,6 +440,7 @@ def search_award(request, pk):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def search_no_award(request, pk):
     search = _frozen_or_404(_search(request, pk))
     return _no_award_page(request, requirement=search.requirement, search=search)

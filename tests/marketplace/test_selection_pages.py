@@ -269,3 +269,18 @@ def test_comparison_page_shows_list_values_in_words(buyer, market):
 
     assert '<span class="hint">PE</span>' in content
     assert "[&#x27;" not in content
+
+
+def test_read_only_pages_refuse_other_methods(buyer, market):
+    client = signed_in(buyer)
+    client.post("/buyer/searches/save/", {"name": "Peru", "requirement": "new",
+                                          "query_string": urlencode({"framework": market["framework"].pk})})
+    search = SavedSearch.objects.get()
+    client.post(f"/buyer/searches/{search.pk}/end/", {"confirm": "on"})
+    events = AuditEvent.objects.count()
+
+    for url in (f"/buyer/searches/{search.pk}/export/?format=csv", f"/buyer/searches/{search.pk}/comparison/",
+                f"/buyer/searches/{search.pk}/", "/buyer/requirements/"):
+        assert client.post(url).status_code == 405, url
+        assert client.delete(url).status_code == 405, url
+    assert AuditEvent.objects.count() == events
