@@ -356,3 +356,48 @@ def test_the_database_refuses_to_change_a_checkpoint():
     with pytest.raises(DatabaseError, match=refused % "DELETE"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_auditcheckpoint")
     assert AuditCheckpoint.objects.get().event_count == 2
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_checkpoint_runs_record_the_head_once():
+    import threading
+
+    record_events(6)
+    start = threading.Barrier(4)
+    results, errors = [], []
+
+    def run() -> None:
+        try:
+            start.wait()
+            results.append(checkpoint_record()[1])
+        except BaseException as error:  # reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert sorted(results) == [False, False, False, True]
+    assert list(AuditCheckpoint.objects.values_list("sequence", "event_count")) == [(6, 6)]
+    assert [line["sequence"] for line in file_lines()] == [6]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bench_verify_generates_checkpoints_and_times_both_verifications():
+    out = StringIO()
+    call_command("bench_verify", events=300, after=40, batch=100, stdout=out)
+
+    text = out.getvalue()
+    assert "checkpoint: #300 recorded in " in text
+    assert "full verify: 340 events in " in text and "ok=True" in text
+    assert "from checkpoint: 1 checkpoint(s) checked, 40 events recomputed after #300 in " in text
+    assert "summary (340 events, 40 after the last checkpoint):" in text
+    assert AuditEvent.objects.count() == 340
+    assert verify_chain().ok is True
+    assert verify_from_checkpoints(checkpoint_file=checkpoint_file_path()).events_verified == 40
