@@ -1,8 +1,13 @@
-"""The PostgreSQL backend: GIN-indexed tsvector with weighted ranking, facets over a GIN-indexed int[].
+"""The PostgreSQL backend.
 
-Everything happens in two statements: one for the page (ranked, sorted, sliced) and one that
-counts the total and every facet in a single pass. A row that fails exactly one question's
-filter still feeds that question's own counts, so each facet is "all other filters applied".
+- Matching and ranking: the weighted tsvector (title A, summary B, body C, tags D) of a narrow,
+  trigger-maintained copy of the search entries (migration 0004), GIN-indexed; ``ts_rank``.
+- Facets and the total: per-value bitmaps kept by triggers (migration 0005). Questions are OR-ed
+  within and AND-ed across with bit operations; each value's count is one ``bit_count`` of its
+  bitmap AND the filters of every *other* question. Keywords, supplier and price limits become a
+  bitmap of the matching rows first (migration 0006).
+- ``_facets`` (one-scan unnest and GROUP BY) gives the same counts without bitmaps; the tests use
+  it as the reference for the bitmap path.
 """
 
 from __future__ import annotations
