@@ -62,3 +62,28 @@ def sign_in(page, live_server, username: str, password: str = "secret-pass-123")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+@pytest.fixture
+def open_page(browser, request):
+    """Open more pages, each in its own browser context (its own cookies: one signed-in person each).
+
+    Every page opened this way is screenshotted when the test fails, named after the test and its
+    position (``<test>-2.png`` for the second one)."""
+    contexts = []
+
+    def open_one():
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+        contexts.append(context)
+        new_page = context.new_page()
+        new_page.set_default_timeout(15_000)
+        return new_page
+
+    yield open_one
+    failed = getattr(request.node, "rep_call", None)
+    for number, context in enumerate(contexts, start=2):
+        if failed is not None and failed.failed:
+            ARTIFACTS.mkdir(exist_ok=True)
+            for opened in context.pages:
+                opened.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{number}.png"), full_page=True)
+        context.close()
