@@ -311,3 +311,11 @@ MARKETPLACE_REQUEST_MAX_BYTES = int(
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = MARKETPLACE_REQUEST_MAX_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = MARKETPLACE_REQUEST_MAX_BYTES
+
+# Oversight users read everything and change nothing: every unsafe request of theirs is refused with
+# 403 before a view runs (marketplace/api/permissions.py; tests/marketplace/test_readonly_oversight.py).
+REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"] = [
+    *REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"], "marketplace.api.permissions.RefuseOversightWrites",
+]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+                  "marketplace.api.permissions.OversightReadOnlyMiddleware")

@@ -11,6 +11,7 @@ from typing import Any
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -74,7 +75,19 @@ def log_export_response(*, user, params) -> HttpResponse:
     return response
 
 
+class FileNegotiation(BaseContentNegotiation):
+    """``?format=csv|json`` names the file to download, not a DRF renderer; errors still answer JSON."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class SelectionLogExportView(OversightMixin, APIView):
+    content_negotiation_class = FileNegotiation
+
     @extend_schema(parameters=[*LOG_PARAMETERS, OpenApiParameter("format", OpenApiTypes.STR, description="csv | json")],
                    responses={(200, "text/csv"): str, (200, "application/json"): OpenApiTypes.OBJECT})
     def get(self, request):

@@ -20,6 +20,7 @@ from agreements.selectors import is_oversight
 from audit.chain import GENESIS_HASH, digest_of, hash_of_event
 from audit.models import AuditEvent
 from common.errors import Forbidden, NotFound, ValidationFailed
+from common.money import round_amount
 from marketplace.models import (
     Award,
     CallOffOrder,
@@ -357,6 +358,7 @@ def selection_trail(*, user, award_id: Any) -> Trail:
         from marketplace.selectors.orders import usage_totals as totals_of
 
         usage_totals = totals_of(order=order)
+        usage_totals["accepted_amount"] = round_amount(usage_totals["accepted_amount"])  # SQLite's SUM drops the scale
         statements = list(statements_of(order=order))
         order_lines = list(order.lines.all())
         amendments = list(order.cap_amendments.select_related("amended_by").order_by("created_at", "pk"))

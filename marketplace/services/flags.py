@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from catalog.models import ListingVersion
+from common.money import round_amount
 from marketplace.models import Award, CallOffOrder, Competition, Quote, RedFlag, UsageRecord
 
 DEFAULT_THRESHOLDS: dict[str, Any] = {
@@ -195,7 +196,7 @@ def find_cap_raised(limits: dict[str, Any]) -> list[Finding]:
     )
     findings = []
     for order in orders:
-        highest = max(order.cap, order.highest_amended or order.cap)
+        highest = round_amount(max(order.cap, order.highest_amended or order.cap))  # SQLite's MAX drops the scale
         if highest - order.original_cap > order.original_cap * share:
             raised = (highest - order.original_cap) * 100 / order.original_cap
             findings.append(Finding(
