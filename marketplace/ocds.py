@@ -391,5 +391,10 @@ def parse_since(value: str) -> datetime:
     if len(value) == 10:
         return datetime.combine(date.fromisoformat(value), time.min, tzinfo=UTC)
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError as error:  # e.g. 0001-01-01T00:00+01:00 is before the first representable instant
+        raise ValueError(str(error)) from error
 

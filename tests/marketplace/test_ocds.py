@@ -384,6 +384,9 @@ def test_bad_parameters_are_refused_with_the_error_shape(api_client, world):
         "code": "validation_error", "message": "Give the date as YYYY-MM-DD or an ISO 8601 date-time.",
         "fields": {"since": ["Give the date as YYYY-MM-DD or an ISO 8601 date-time."]},
     }}
+    # Before the first representable instant once turned into UTC: refused, not a server error.
+    response = api_client.get(URL, {"since": "0001-01-01T00:00:00+01:00"})
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "validation_error")
     response = api_client.get(URL, {"page_size": "5000"})
     assert (response.status_code, response.json()["error"]["fields"]) == (
         400, {"page_size": ["Give a whole number from 1 to 1000."]})
