@@ -77,9 +77,13 @@ def run(query: SearchQuery, *, selected: dict[str, set[int]], owner_of: dict[int
         rank_sql, rank_params = "ts_rank(search_vector, to_tsquery('simple'::regconfig, %s))", [tsquery_text(query.text)]
     page_where = where + match_sql
     sort_key = "relevance-no-text" if query.sort == "relevance" and query.text.is_empty else query.sort
+    order = ORDER[sort_key]
+    if sort_key == "relevance-no-text" and (keys or query.price_max is not None or query.suppliers):
+        # Selective filters: sort the (index-found) matches rather than walk the hash index hoping to meet 20.
+        order = "tie_hash + 0 ASC"
     sql = (f"SELECT entry_id, {rank_sql} AS rank FROM {TABLE}"
            + (" WHERE " + " AND ".join(page_where) if page_where else "")
-           + f" ORDER BY {ORDER[sort_key]}")
+           + f" ORDER BY {order}")
     page_params = rank_params + params + match_params
     if limit is not None:
         sql += " LIMIT %s"
@@ -152,7 +156,8 @@ def _facets_from_bitmaps(cursor, query: SearchQuery, keys, match_params, owner_o
         parts.append(f"(SELECT bit_or(bits) FROM {BITMAPS} WHERE value_id = ANY(%s::bigint[])) AS k{index}")
         params.append(list(ids))
     if needs_rows:
-        parts.append(f"catalog_bitmap_of(ARRAY(SELECT entry_id FROM {TABLE} WHERE {' AND '.join(where)}), "
+        parts.append(f"catalog_bitmap_of(ARRAY(SELECT entry_id FROM {TABLE} WHERE {' AND '.join(where)} "
+                     "ORDER BY entry_id), "
                      f"(SELECT length(bits) FROM {BITMAPS} WHERE value_id = 0)) AS scope")
         params.extend(where_params)
     else:
