@@ -33,6 +33,7 @@ from marketplace.models import (
     SearchSnapshotEntry,
 )
 from marketplace.selectors.selection import buyer_organization_of, comparison_build, entries_digest_items
+from marketplace.services.orders import order_create_from_award
 
 DEFAULT_FROZEN_LIMIT = 30
 # Keys of a results page's query string that are about presentation, not about what is searched.
@@ -576,17 +577,6 @@ def search_export_record(*, actor, search: SavedSearch, export_format: str) -> N
 # --- awards -------------------------------------------------------------------------------------
 
 
-def _order_creator():
-    """The orders service, when the orders module is installed; None until then."""
-    import importlib.util
-
-    if importlib.util.find_spec("marketplace.services.orders") is None:
-        return None
-    from marketplace.services import orders
-
-    return getattr(orders, "order_create_from_award", None)
-
-
 def _text(value: str | None, *, field: str, message: str) -> str:
     value = (value or "").strip()
     if not value:
@@ -682,9 +672,7 @@ def award_direct(
     requirement.save(update_fields=["status"])
 
     order = None
-    create_order = _order_creator()
-    if create_order is not None:
-        order = create_order(actor=actor, award=award, cap=cap_value, start=start, end=end)
+    order = order_create_from_award(actor=actor, award=award, cap=cap_value, start=start, end=end)
 
     audit_record(
         action="award.made", actor=actor, organization=requirement.organization, target=award,

@@ -2,7 +2,6 @@
 
 import csv
 import io
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -695,46 +694,7 @@ def test_only_one_award_per_requirement_and_awards_never_change(buyer, market):
     assert selection_state() == before
 
 
-def test_award_creates_a_draft_order_when_the_orders_module_exists(buyer, market, monkeypatch):
-    calls = []
-
-    class FakeOrder:
-        pk = 4242
-
-    def fake_create(*, actor, award, cap, start, end):
-        calls.append((actor, award.pk, cap, start, end))
-        return FakeOrder()
-
-    monkeypatch.setattr(selection_services, "_order_creator", lambda: fake_create)
-    client = client_for(buyer)
-    body = frozen_search(client, market)
-
-    response = client.post(f"/api/v1/searches/{body['id']}/award/", {
-        "listing_version": market["condor"].pk, "justification": "Lowest.", **AWARD_BODY}, format="json")
-
-    assert response.status_code == 201
-    award = Award.objects.get()
-    assert calls == [(buyer, award.pk, Decimal("5000.00"), date(2026, 3, 1), date(2026, 12, 31))]
-    assert response.json()["order"] == 4242
-    assert AuditEvent.objects.get(action="award.made").payload["order"] == 4242
-
-
-def test_award_stands_alone_without_the_orders_module(buyer, market, monkeypatch):
-    monkeypatch.setattr(selection_services, "_order_creator", lambda: None)
-    client = client_for(buyer)
-    body = frozen_search(client, market)
-
-    response = client.post(f"/api/v1/searches/{body['id']}/award/", {
-        "listing_version": market["condor"].pk, "justification": "Lowest.", **AWARD_BODY}, format="json")
-
-    assert response.status_code == 201
-    assert response.json()["order"] is None
-    assert Award.objects.count() == 1
-
-
-def test_award_with_the_real_orders_module_returns_a_draft_order(buyer, market):
-    if selection_services._order_creator() is None:
-        pytest.skip("the orders module is not installed in this tree")
+def test_award_creates_a_draft_order_and_names_it_in_the_audit_event(buyer, market):
     from marketplace.models import CallOffOrder
 
     client = client_for(buyer)
@@ -747,6 +707,7 @@ def test_award_with_the_real_orders_module_returns_a_draft_order(buyer, market):
     assert order.award_id == response.json()["id"]
     assert order.status == "draft"
     assert order.cap == Decimal("5000.00")
+    assert AuditEvent.objects.get(action="award.made").payload["order"] == order.pk
 
 
 def test_a_failing_order_rolls_the_award_back(buyer, market, monkeypatch):
@@ -755,7 +716,7 @@ def test_a_failing_order_rolls_the_award_back(buyer, market, monkeypatch):
     def refuse(**kwargs):
         raise ValidationFailed("The order term is too long.", fields={"end": ["Too long."]})
 
-    monkeypatch.setattr(selection_services, "_order_creator", lambda: refuse)
+    monkeypatch.setattr(selection_services, "order_create_from_award", refuse)
     client = client_for(buyer)
     body = frozen_search(client, market)
     before = selection_state()
