@@ -19,6 +19,8 @@ from decimal import Decimal
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase
 from hypothesis import settings as hypothesis_settings
 from rest_framework.authtoken.models import Token
@@ -73,7 +75,19 @@ def fuzz_world(db):
 
 
 @pytest.fixture
-def api_schema(fuzz_world, settings):
+def wsgi_in_test_transaction():
+    """The bare WSGI handler closes the database connection after each request (``close_old_connections``
+    on request_finished), which on PostgreSQL would end the test's transaction; Django's test client
+    disconnects it in the same way."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def api_schema(fuzz_world, settings, wsgi_in_test_transaction):
     from marketplace.wsgi import application
 
     # Rate limits are tested in test_throttling.py; here they would turn later requests into 429s.
