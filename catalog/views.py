@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from agreements.models import FrameworkAgreement, Lot, Organization
-from agreements.selectors import admissions_of, organization_of
+from agreements.selectors import admissions_of, frameworks_visible_to, organization_of
 from catalog import services
 from catalog.forms import CsvImportForm, ListingForm, RejectForm
 from catalog.models import AttributeDefinition, NeedCategory
@@ -128,6 +128,8 @@ def search_page(request):
         "result": result, "error": error, "groups": groups, "active": active, "description": description,
         "lots": lots, "pages": pages, "price_max": (query.get("price_max") or [""])[0],
         "in_stock": bool(query.get("in_stock")), "hidden": [(k, v) for k, vs in query.items() if k in ("framework", "supplier") for v in vs],
+        "frameworks": [{"pk": f.pk, "label": f"{f.reference} {f.title}", "checked": str(f.pk) in query.get("framework", [])}
+                       for f in frameworks_visible_to(user=request.user).order_by("reference")],
         "previous_url": _url({**query, "page": [str(page - 1)]}) if result and page > 1 else None,
         "next_url": _url({**query, "page": [str(page + 1)]}) if result and page < result.pages else None,
         "sorts": [("relevance", _("Best match")), ("price", _("Lowest price")), ("-price", _("Highest price")),

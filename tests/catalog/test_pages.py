@@ -118,3 +118,10 @@ def test_csv_import_page_shows_the_row_report(lot, ceiling, supplier_user):
     assert "1 of 2 rows have errors; nothing was imported." in body
     assert "<td>3</td><td>unit_price</td>" in body
     assert Listing.objects.count() == 0
+
+
+def test_results_page_offers_a_framework_filter(corpus):
+    framework = corpus["lot"].framework
+    body = Client().get("/search/", {"framework": str(framework.pk)}).content.decode()
+    assert f'id="f-framework-{framework.pk}" name="framework" value="{framework.pk}" checked' in body
+    assert "6 results" in body
