@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.negotiation import BaseContentNegotiation
@@ -59,7 +60,7 @@ def log_export_response(*, user, params) -> HttpResponse:
     """The whole filtered log as a CSV or JSON download (shared by the API and the page)."""
     export_format = (params.get("format") or "csv").lower()
     if export_format not in ("csv", "json"):
-        raise ValidationFailed("Choose csv or json.", fields={"format": ["Choose csv or json."]})
+        raise ValidationFailed(_("Choose csv or json."), fields={"format": [_("Choose csv or json.")]})
     awards = selectors.selection_log(user=user, filters=selectors.parse_log_filters(params))
     if export_format == "json":
         body = json.dumps({"results": [selectors.log_row(award) for award in awards]}, ensure_ascii=False, indent=1)
@@ -67,7 +68,7 @@ def log_export_response(*, user, params) -> HttpResponse:
     else:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(selectors.CSV_COLUMNS)
+        writer.writerow(selectors.csv_column_labels())
         for award in awards:
             writer.writerow(selectors.log_csv_row(award))
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
@@ -216,11 +217,11 @@ class RedFlagListView(OversightMixin, APIView):
         buyer = request.query_params.get("buyer", "")
         errors = {}
         if kind and kind not in RedFlag.Kind.values:
-            errors["kind"] = ["Unknown kind of red flag."]
+            errors["kind"] = [_("Unknown kind of red flag.")]
         if buyer and not buyer.isdigit():
-            errors["buyer"] = ["Enter a whole number."]
+            errors["buyer"] = [_("Enter a whole number.")]
         if errors:
-            raise ValidationFailed("Some filters are not valid.", fields=errors)
+            raise ValidationFailed(_("Some filters are not valid."), fields=errors)
         flags = selectors.red_flags(user=request.user, kind=kind, buyer=int(buyer) if buyer else None)
         paginator = LogPagination()
         page = paginator.paginate_queryset(flags, request, view=self)

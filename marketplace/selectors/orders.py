@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from agreements.models import Membership, Organization
 from agreements.selectors import organization_of, roles_of
@@ -39,10 +40,10 @@ def order_get_for(*, user, order_id) -> CallOffOrder:
     try:
         order_id = int(order_id)
     except (TypeError, ValueError):
-        raise NotFound("Order not found.") from None
+        raise NotFound(_("Order not found.")) from None
     order = orders_visible_to(user=user).prefetch_related("lines").filter(pk=order_id).first()
     if order is None:
-        raise NotFound("Order not found.")
+        raise NotFound(_("Order not found."))
     return order
 
 
@@ -88,7 +89,7 @@ def statements_of(*, order: CallOffOrder) -> QuerySet[Statement]:
 def statement_get(*, order: CallOffOrder, month: date) -> Statement:
     statement = Statement.objects.filter(order=order, month=month).first()
     if statement is None:
-        raise NotFound("No statement for that month.")
+        raise NotFound(_("No statement for that month."))
     return statement
 
 

@@ -15,6 +15,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from agreements.selectors import is_oversight
 from audit.chain import GENESIS_HASH, digest_of, hash_of_event
@@ -212,6 +213,21 @@ def log_row(award: Award) -> dict[str, Any]:
 CSV_COLUMNS = ["id", "date", "buyer", "supplier", "framework", "lot", "requirement", "method", "outcome", "currency",
                "estimated_total", "lowest_estimated_total", "price_difference", "order", "order_cap",
                "order_original_cap", "flags"]
+# The same columns as the CSV header a person reads: the keys in English, translated (context "CSV column").
+CSV_COLUMN_LABELS = [
+    pgettext_lazy("CSV column", "id"), pgettext_lazy("CSV column", "date"), pgettext_lazy("CSV column", "buyer"),
+    pgettext_lazy("CSV column", "supplier"), pgettext_lazy("CSV column", "framework"), pgettext_lazy("CSV column", "lot"),
+    pgettext_lazy("CSV column", "requirement"), pgettext_lazy("CSV column", "method"),
+    pgettext_lazy("CSV column", "outcome"), pgettext_lazy("CSV column", "currency"),
+    pgettext_lazy("CSV column", "estimated_total"), pgettext_lazy("CSV column", "lowest_estimated_total"),
+    pgettext_lazy("CSV column", "price_difference"), pgettext_lazy("CSV column", "order"),
+    pgettext_lazy("CSV column", "order_cap"), pgettext_lazy("CSV column", "order_original_cap"),
+    pgettext_lazy("CSV column", "flags"),
+]
+
+
+def csv_column_labels() -> list[str]:
+    return [str(label) for label in CSV_COLUMN_LABELS]
 
 
 def log_csv_row(award: Award) -> list[str]:

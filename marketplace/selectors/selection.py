@@ -63,7 +63,7 @@ def requirement_get(*, user, requirement_id: int | str) -> Requirement:
     try:
         return requirements_visible_to(user=user).prefetch_related("criteria", "estimates").get(pk=int(requirement_id))
     except (Requirement.DoesNotExist, ValueError, TypeError):
-        raise NotFound("No such requirement.") from None
+        raise NotFound(_("No such requirement.")) from None
 
 
 def requirements_open_for(*, user) -> QuerySet[Requirement]:
@@ -90,7 +90,7 @@ def search_get(*, user, search_id: int | str) -> SavedSearch:
     try:
         return searches_visible_to(user=user).get(pk=int(search_id))
     except (SavedSearch.DoesNotExist, ValueError, TypeError):
-        raise NotFound("No such saved search.") from None
+        raise NotFound(_("No such saved search.")) from None
 
 
 def searches_of(*, requirement: Requirement) -> QuerySet[SavedSearch]:

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from marketplace.models import SavedSearch
 from marketplace.selectors.selection import JUDGE, MET, NOT_MET, Comparison, snapshot_entries
@@ -61,7 +62,7 @@ def snapshot_rows(search: SavedSearch, *, link_for: Callable[[int], str]) -> lis
     return rows
 
 
-RESULT_WORDS = {MET: "met", NOT_MET: "not met", JUDGE: "needs judgement"}
+RESULT_WORDS = {MET: gettext_lazy("met"), NOT_MET: gettext_lazy("not met"), JUDGE: gettext_lazy("needs judgement")}
 
 
 def comparison_columns(comparison: Comparison) -> list[str]:

@@ -28,6 +28,7 @@ from django.db.models import Count, F, Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from agreements.models import FrameworkAgreement, Membership, Organization
 from agreements.selectors import organization_of, roles_of
@@ -726,11 +727,15 @@ def statements_generate_for_month(*, month) -> int:
 def statement_csv(*, statement: Statement) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["order", "month", "line", "description", "unit", "unit_price", "quantity", "amount", "records"])
+    # Column keys stay snake_case; a Spanish reader gets them translated (context "CSV column").
+    writer.writerow([pgettext("CSV column", "order"), pgettext("CSV column", "month"), pgettext("CSV column", "line"),
+                     pgettext("CSV column", "description"), pgettext("CSV column", "unit"),
+                     pgettext("CSV column", "unit_price"), pgettext("CSV column", "quantity"),
+                     pgettext("CSV column", "amount"), pgettext("CSV column", "records")])
     month = statement.month.strftime("%Y-%m")
     for line in statement.lines:
         writer.writerow([statement.order.reference, month, line["line"], line["description"], line["unit"],
                          line["unit_price"], line["quantity"], line["amount"], line["records"]])
-    writer.writerow([statement.order.reference, month, "", "Total", "", "", "", str(statement.total),
+    writer.writerow([statement.order.reference, month, "", _("Total"), "", "", "", str(statement.total),
                      statement.records])
     return buffer.getvalue()
