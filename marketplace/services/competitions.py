@@ -563,14 +563,14 @@ def close_overdue(*, now: datetime | None = None) -> int:
 
 def _ranking_rule(competition: Competition) -> str:
     if competition.method == Competition.Method.LOWEST_PRICE:
-        return ("Lowest price: quotes not rejected are ranked by total price, lowest first. Price score = lowest "
-                "total ÷ quote total × 100, rounded to 2 places (half-even). Ties: earliest submission of the "
-                "current quote first, then lowest quote id.")
-    return (f"Weighted: price {competition.price_weight}% + quality {100 - competition.price_weight}%. Price score = "
-            f"lowest total among quotes not rejected ÷ quote total × {competition.price_weight}; criterion points = "
-            "score (0–100) × weight ÷ 100; total = price score + criterion points; each rounded to 2 places "
-            "(half-even). Highest total first. Ties: earliest submission of the current quote first, then "
-            "lowest quote id.")
+        return _("Lowest price: quotes not rejected are ranked by total price, lowest first. Price score = lowest "
+                 "total ÷ quote total × 100, rounded to 2 places (half-even). Ties: earliest submission of the "
+                 "current quote first, then lowest quote id.")
+    return _("Weighted: price %(price)s%% + quality %(quality)s%%. Price score = "
+             "lowest total among quotes not rejected ÷ quote total × %(price)s; criterion points = "
+             "score (0–100) × weight ÷ 100; total = price score + criterion points; each rounded to 2 places "
+             "(half-even). Highest total first. Ties: earliest submission of the current quote first, then "
+             "lowest quote id.") % {"price": competition.price_weight, "quality": 100 - competition.price_weight}
 
 
 @transaction.atomic
