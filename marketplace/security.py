@@ -38,6 +38,10 @@ LOCK_ATTRIBUTE = "_marketplace_login_locked_until"
 # --------------------------------------------------------------------------- login throttling
 
 
+def _now() -> float:
+    return time.time()
+
+
 def failure_limit() -> int:
     return int(getattr(settings, "MARKETPLACE_LOGIN_FAILURE_LIMIT", 5))
 
@@ -73,7 +77,7 @@ def login_locked_for(*, username: str, ip: str) -> int:
     until = cache.get(_lock_key(username, ip))
     if until is None:
         return 0
-    return max(1, math.ceil(until - time.time()))
+    return max(1, math.ceil(until - _now()))
 
 
 def login_failed(*, username: str, ip: str) -> int:
@@ -87,7 +91,7 @@ def login_failed(*, username: str, ip: str) -> int:
         failures = 1
     if failures < failure_limit():
         return 0
-    cache.set(_lock_key(username, ip), time.time() + window, timeout=window)
+    cache.set(_lock_key(username, ip), _now() + window, timeout=window)
     cache.delete(key)
     return window
 
@@ -105,11 +109,11 @@ def login_lock_of(request) -> int:
     if request is None:
         return 0
     until = getattr(_http_request(request), LOCK_ATTRIBUTE, None)
-    return max(1, math.ceil(until - time.time())) if until else 0
+    return max(1, math.ceil(until - _now())) if until else 0
 
 
 def _mark_locked(request, seconds: int) -> None:
-    setattr(_http_request(request), LOCK_ATTRIBUTE, time.time() + seconds)
+    setattr(_http_request(request), LOCK_ATTRIBUTE, _now() + seconds)
 
 
 def lockout_message(seconds: int) -> str:

@@ -4,10 +4,19 @@ import pytest
 from django.test import Client, override_settings
 from rest_framework.authtoken.models import Token
 
+import marketplace.security as security
 from tests.factories import UserFactory
 
 PASSWORD = "secret-pass-123"
 LOCK_MESSAGE = "Too many failed sign-in attempts. Sign-in for this account is locked; try again in 15 minutes."
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch):
+    """The lock's clock, standing still unless a test moves it: Retry-After does not depend on speed."""
+    now = {"time": 1_000_000.0}
+    monkeypatch.setattr(security, "_now", lambda: now["time"])
+    return now
 
 
 def sign_in(client, username, password, ip="10.0.0.1"):
@@ -102,16 +111,18 @@ def test_limit_and_lockout_period_come_from_settings():
 
 
 @pytest.mark.django_db
-def test_lock_ends_after_the_period(monkeypatch):
-    import marketplace.security as security
-
+def test_lock_counts_down_and_ends_after_the_period(clock):
     UserFactory(username="ana")
     for _attempt in range(5):
         sign_in(Client(), "ana", "wrong")
-    real_time = security.time.time
-    monkeypatch.setattr(security.time, "time", lambda: real_time() + 901)
+    clock["time"] += 600
+    later = sign_in(Client(), "ana", PASSWORD)
+    clock["time"] += 301
     security.cache.delete(security._lock_key("ana", "10.0.0.1"))  # what the cache timeout does after 900 s
 
+    assert later.status_code == 429
+    assert later["Retry-After"] == "300"
+    assert "try again in 5 minutes." in later.content.decode()
     assert sign_in(Client(), "ana", PASSWORD).status_code == 302
 
 

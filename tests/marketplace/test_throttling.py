@@ -9,7 +9,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from agreements.models import Membership, Organization
-from marketplace.api.throttling import USAGE_URL_NAMES, scope_for
+from marketplace.api.throttling import USAGE_URL_NAMES, WriteRateThrottle, scope_for
 from marketplace.models import SavedSearch, UsageRecord
 from tests.factories import member
 from tests.marketplace.factories_orders import OrderFactory, order_parties
@@ -19,6 +19,12 @@ pytestmark = pytest.mark.django_db
 LOW_RATES = override_settings(
     REST_FRAMEWORK={**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"write": "3/min", "usage": "5/min"}}
 )
+
+
+@pytest.fixture(autouse=True)
+def still_clock(monkeypatch):
+    """The throttle's clock stands still, so Retry-After does not depend on how fast the machine is."""
+    monkeypatch.setattr(WriteRateThrottle, "timer", lambda self: 1_000_000.0)
 
 
 def token_client(user) -> APIClient:
