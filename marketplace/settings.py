@@ -132,6 +132,7 @@ LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
+FORMAT_MODULE_PATH = ["marketplace.formats"]  # es: 1.234,50 (see marketplace/formats/es)
 USE_TZ = True
 
 STATIC_URL = "static/"
