@@ -64,3 +64,14 @@ def price(value, currency: str = "") -> str:
     places = max(2, -exponent) if isinstance(exponent, int) else 2
     text = format_amount(number, places)
     return f"{text} {currency}" if currency else text
+
+
+@register.filter
+def exact_price(value, currency: str = "") -> str:
+    """A unit price with all 6 of its stored decimals (0.100000): the agreed price on an order line."""
+    if value is None or value == "":
+        return ""
+    if _decimal(value) is None:
+        return str(value)
+    text = format_amount(value, 6)
+    return f"{text} {currency}" if currency else text
