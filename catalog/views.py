@@ -274,9 +274,10 @@ def import_page(request):
     report = None
     if request.method == "POST" and form.is_valid():
         framework = get_object_or_404(frameworks, pk=form.cleaned_data["framework"])
-        text = form.cleaned_data["file"].read().decode("utf-8-sig", errors="replace")
         try:
-            created = services.listings_import_csv(actor=request.user, framework=framework, text=text)
+            created = services.listings_import_csv(
+                actor=request.user, framework=framework, file=form.cleaned_data["file"]
+            )
         except DomainError as error:
             report = {"message": error.message, "rows": error.extra.get("rows", [])}
             if not report["rows"]:

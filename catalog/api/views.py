@@ -137,8 +137,14 @@ class ListingImportView(APIView):
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     def post(self, request):
-        framework = get_object_or_404(FrameworkAgreement, pk=request.data.get("framework") or 0)
+        data = request.data if hasattr(request.data, "get") else {}
+        framework_id = str(data.get("framework") or "")
+        if not framework_id.isdigit():
+            raise ValidationFailed(_("Choose the framework to import into."),
+                                   fields={"framework": [_("Give the framework's id.")]})
+        framework = get_object_or_404(FrameworkAgreement, pk=int(framework_id))
         upload = request.FILES.get("file")
-        text = upload.read().decode("utf-8-sig", errors="replace") if upload else str(request.data.get("text", ""))
-        created = services.listings_import_csv(actor=request.user, framework=framework, text=text)
+        created = services.listings_import_csv(
+            actor=request.user, framework=framework, file=upload if upload else str(data.get("text", ""))
+        )
         return Response({"created": [listing.pk for listing in created]}, status=status.HTTP_201_CREATED)

@@ -7,9 +7,6 @@ stock, exit_statement, and one ``attr:<key>`` column per question (multiple choi
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -19,37 +16,21 @@ from catalog.models import Listing, NeedCategory
 from catalog.services import validation as rules
 from catalog.services.listings import _supplier_of, clean_draft
 from common.errors import DomainError, ValidationFailed
+from common.uploads import read_csv_upload
 
 REQUIRED_COLUMNS = ("lot", "title", "summary", "unit", "unit_price")
-MAX_ROWS = 5000
-
-
 def _split(value: str) -> list[str]:
     return [part.strip() for part in (value or "").split("|") if part.strip()]
 
 
-def parse_rows(text: str) -> list[dict]:
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise ValidationFailed(_("The file misses columns: %(columns)s.") % {"columns": ", ".join(missing)},
-                               code="csv_columns", fields={"file": [_("Add the columns: %s.") % ", ".join(missing)]})
-    rows = list(reader)
-    if not rows:
-        raise ValidationFailed(_("The file has no rows."), code="csv_empty", fields={"file": [_("Add at least one row.")]})
-    if len(rows) > MAX_ROWS:
-        raise ValidationFailed(_("The file has too many rows."), code="csv_too_large",
-                               fields={"file": [_("At most %s rows per file.") % MAX_ROWS]})
-    return rows
-
-
 @transaction.atomic
-def listings_import_csv(*, actor, framework: FrameworkAgreement, text: str) -> list[Listing]:
-    """Create one draft per row. If any row is wrong nothing is created and the error lists every row's problems:
+def listings_import_csv(*, actor, framework: FrameworkAgreement, file) -> list[Listing]:
+    """Create one draft per row of ``file`` (an upload, bytes or text; read by ``read_csv_upload``
+    within the upload limits). If any row is wrong nothing is created and the error lists every row's problems:
     ``ValidationFailed`` with ``extra={"rows": [{"row": <line number>, "errors": {field: [messages]}}]}``."""
     supplier = _supplier_of(actor)
     rules.require_framework_accepts_listings(framework)
-    rows = parse_rows(text)
+    rows = read_csv_upload(file, required_columns=REQUIRED_COLUMNS)
     lots = {str(lot.number): lot for lot in Lot.objects.filter(framework=framework)}
     slugs = dict(NeedCategory.objects.values_list("slug", "pk"))
     admitted = set(supplier.admissions.filter(status="admitted").values_list("lot_id", flat=True))

@@ -16,8 +16,6 @@ from marketplace.models import CallOffOrder, OrderLine, Statement, UsageRecord
 from marketplace.selectors import orders as selectors
 from marketplace.services import orders as services
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-
 
 class OrderLineSerializer(serializers.ModelSerializer):
     remaining = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True, read_only=True)
@@ -185,15 +183,14 @@ def upload_rows(outcomes) -> dict:
     return {"rows": rows, **counts, "replayed": sum(1 for row in rows if row["replayed"])}
 
 
-def read_upload(request) -> bytes:
+def read_upload(request):
+    """The uploaded file, or the body of a text/csv request; its limits are checked by the service."""
     upload = request.FILES.get("file")
     if upload is None:
         if request.content_type and request.content_type.startswith("text/csv"):
             return request.body
         raise ValidationFailed(_("Attach a CSV file."), fields={"file": [_("Choose a CSV file.")]})
-    if upload.size > MAX_UPLOAD_BYTES:
-        raise ValidationFailed(_("The file is too large (5 MB at most)."), fields={"file": [_("Split the file.")]})
-    return upload.read()
+    return upload
 
 
 class OrderUsageUploadView(APIView):
@@ -205,7 +202,7 @@ class OrderUsageUploadView(APIView):
     )
     def post(self, request, pk):
         selectors.order_get_for(user=request.user, order_id=pk)
-        outcomes = services.order_upload_usage_csv(actor=request.user, order_id=pk, content=read_upload(request))
+        outcomes = services.order_upload_usage_csv(actor=request.user, order_id=pk, file=read_upload(request))
         return Response(upload_rows(outcomes))
 
 

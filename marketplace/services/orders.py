@@ -46,6 +46,7 @@ from common.money import (
     round_amount,
     to_decimal,
 )
+from common.uploads import read_csv_upload
 from marketplace.models import (
     Award,
     CallOffOrder,
@@ -61,7 +62,6 @@ from marketplace.services.notifications import notify_organization
 MAX_AMOUNT = Decimal(10) ** (AMOUNT_FIELD["max_digits"] - AMOUNT_FIELD["decimal_places"]) - Decimal("0.01")
 MAX_QUANTITY = Decimal(10) ** (QUANTITY_FIELD["max_digits"] - QUANTITY_FIELD["decimal_places"])
 MAX_KEY_LENGTH = 200
-MAX_CSV_ROWS = 10_000
 CSV_COLUMNS = ("line", "quantity", "occurred_at", "idempotency_key")
 
 Status = CallOffOrder.Status
@@ -600,33 +600,22 @@ class CsvRowOutcome:
     fields: dict | None = None
 
 
-def order_upload_usage_csv(*, actor, order_id, content: bytes | str, source: str = "csv") -> list[CsvRowOutcome]:
+def order_upload_usage_csv(*, actor, order_id, file, source: str = "csv") -> list[CsvRowOutcome]:
     """Each row goes through ``order_record_usage`` on its own: its own transaction and outcome.
-    Re-uploading the same file returns the stored outcomes (the keys are idempotent)."""
+
+    Metered usage is the one upload that is not all-or-nothing: every row is an independent
+    record with an idempotency key, so a bad row is reported and the good ones stand; re-uploading
+    the same file returns the stored outcomes. The file as a whole (size, encoding, columns, row
+    count) is checked first by ``read_csv_upload``, and a refused file records nothing.
+    """
     order = CallOffOrder.objects.filter(pk=order_id).first()
     if order is None:
         raise NotFound(_("Order not found."))
     _require_supplier(actor=actor, order=order)
-    if isinstance(content, bytes):
-        try:
-            content = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ValidationFailed(_("The file must be UTF-8 text (CSV)."),
-                                   fields={"file": [_("Save the file as CSV UTF-8.")]}) from None
-    reader = csv.DictReader(io.StringIO(content))
-    header = [name.strip().lower() for name in (reader.fieldnames or [])]
-    missing = [column for column in CSV_COLUMNS if column not in header]
-    if missing:
-        raise ValidationFailed(
-            _("The CSV needs the columns: %(columns)s.") % {"columns": ", ".join(CSV_COLUMNS)},
-            fields={"file": [_("Missing columns: %(missing)s.") % {"missing": ", ".join(missing)}]},
-        )
-    rows = []
-    for row in reader:
-        rows.append({(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if k is not None})
-        if len(rows) > MAX_CSV_ROWS:
-            raise ValidationFailed(_("At most %(n)s rows per file.") % {"n": MAX_CSV_ROWS},
-                                   fields={"file": [_("Split the file.")]})
+    rows = [
+        {(key or "").strip().lower(): (value or "").strip() for key, value in row.items()}
+        for row in read_csv_upload(file, required_columns=CSV_COLUMNS)
+    ]
     outcomes = []
     for number, row in enumerate(rows, start=2):  # row 1 is the header
         key = row.get("idempotency_key", "")

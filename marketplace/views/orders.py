@@ -174,8 +174,7 @@ def order_upload_usage(request, pk):
     form = UsageUploadForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            outcomes = services.order_upload_usage_csv(actor=request.user, order_id=pk,
-                                                       content=form.cleaned_data["file"].read())
+            outcomes = services.order_upload_usage_csv(actor=request.user, order_id=pk, file=form.cleaned_data["file"])
         except DomainError as error:
             _apply_errors(form, error)
         else:

@@ -167,7 +167,7 @@ def test_csv_import_reports_every_bad_row_and_imports_nothing(lot, ceiling, supp
         "1,,No title,vCPU-hour,0.10,nowhere,\n"
     )
     with pytest.raises(ValidationFailed) as error:
-        services.listings_import_csv(actor=supplier_user, framework=lot.framework, text=text)
+        services.listings_import_csv(actor=supplier_user, framework=lot.framework, file=text)
     rows = error.value.extra["rows"]
     assert [row["row"] for row in rows] == [3, 4, 5]
     assert list(rows[0]["errors"]) == ["unit_price"]
@@ -178,7 +178,7 @@ def test_csv_import_reports_every_bad_row_and_imports_nothing(lot, ceiling, supp
 
 def test_csv_import_creates_drafts_when_every_row_is_right(lot, ceiling, supplier_user):
     text = CSV_HEADER + "1,Row one,Summary one,vCPU-hour,0.10,,\n1,Row two,Summary two,vCPU-hour,0.20,,\n"
-    created = services.listings_import_csv(actor=supplier_user, framework=lot.framework, text=text)
+    created = services.listings_import_csv(actor=supplier_user, framework=lot.framework, file=text)
     assert [listing.title for listing in created] == ["Row one", "Row two"]
     assert set(Listing.objects.values_list("status", flat=True)) == {"draft"}
 

@@ -37,15 +37,9 @@ MAX_EXAMPLES = 15
 MISSING_ID = 987654
 
 # "METHOD /path" -> (reason with the traceback's last line, [(body, expected status when fixed)]).
-KNOWN_SERVER_ERRORS: dict[str, tuple[str, list[dict | list]]] = {
-    "POST /api/v1/listings/import/": (
-        "catalog/api/views.py ListingImportView.post: get_object_or_404(FrameworkAgreement, "
-        "pk=request.data.get('framework')) raises ValueError \"Field 'id' expected a number but got 'abc'\" "
-        "for a non-numeric framework, and request.data.get raises AttributeError \"'list' object has no "
-        "attribute 'get'\" for a JSON array body",
-        [{"framework": "abc"}, [1, 2]],
-    ),
-}
+# Operations that still answer 500 for some input, left out of fuzzing until fixed; each entry says
+# why and the bodies that fail, and the test below replays them. Empty: none known.
+KNOWN_SERVER_ERRORS: dict[str, tuple[str, list[dict | list]]] = {}
 
 # The fuzzing phase only: the coverage phase (every boundary value and unexpected method of every
 # operation) multiplies the run time by ten or more; stateful runs need links the schema lacks.
@@ -127,7 +121,8 @@ def test_no_server_error_on_any_input(case, fuzz_world):
     case.validate_response(response, checks=[not_a_server_error])
 
 
-@pytest.mark.parametrize("operation", sorted(KNOWN_SERVER_ERRORS))
+@pytest.mark.parametrize("operation", sorted(KNOWN_SERVER_ERRORS) or [pytest.param("none", marks=pytest.mark.skip(
+    reason="no known server errors: every operation is fuzzed"))])
 @pytest.mark.django_db
 def test_known_server_errors_still_happen(operation, fuzz_world):
     """Xfails while the input still answers 500; fails once fixed, to put the operation back into fuzzing."""

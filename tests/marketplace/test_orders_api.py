@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
 
 from agreements.models import Membership, Organization
 from audit.models import AuditEvent
@@ -322,6 +323,25 @@ def test_csv_upload_without_the_columns_is_400():
     assert response.status_code == 400
     assert "file" in response.json()["error"]["fields"]
     assert UsageRecord.objects.count() == 0
+
+
+@override_settings(MARKETPLACE_UPLOAD_MAX_ROWS=2)
+def test_csv_upload_over_the_row_limit_is_refused_whole_and_records_nothing():
+    order = OrderFactory(cap=Decimal("100.00"))
+    client = client_for(order_parties(order)["supplier"])
+    line = order.lines.get().pk
+    content = "line,quantity,occurred_at,idempotency_key\n" + "".join(
+        f"{line},1,2026-03-01T10:00:00Z,k{n}\n" for n in range(3)
+    )
+
+    response = client.post(f"/api/v1/orders/{order.pk}/usage/upload/",
+                           {"file": SimpleUploadedFile("u.csv", content.encode(), content_type="text/csv")})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "csv_too_many_rows"
+    assert UsageRecord.objects.count() == 0
+    order.refresh_from_db()
+    assert order.spent == Decimal("0.00")
 
 
 def test_csv_upload_by_the_buyer_is_403():

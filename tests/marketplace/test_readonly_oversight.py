@@ -316,7 +316,7 @@ def service_calls(world) -> dict:
         "catalog.listing_reinstate": lambda: catalog.listing_reinstate(actor=auditor, listing=listing),
         "catalog.listing_set_stock": lambda: catalog.listing_set_stock(actor=auditor, listing=listing, stock=0),
         "catalog.listings_import_csv": lambda: catalog_imports.listings_import_csv(
-            actor=auditor, framework=framework, text="title\nx\n"),
+            actor=auditor, framework=framework, file="title\nx\n"),
         "selection.requirement_create": lambda: selection.requirement_create(actor=auditor, title="x"),
         "selection.requirement_update": lambda: selection.requirement_update(
             actor=auditor, requirement_id=requirement.pk, title="x"),
@@ -347,7 +347,7 @@ def service_calls(world) -> dict:
             idempotency_key="oversight-1"),
         "orders.order_upload_usage_csv": lambda: orders.order_upload_usage_csv(
             actor=auditor, order_id=order.pk,
-            content=f"line,quantity,occurred_at,idempotency_key\n{line.pk},1,2026-03-05T10:00:00Z,o-2\n"),
+            file=f"line,quantity,occurred_at,idempotency_key\n{line.pk},1,2026-03-05T10:00:00Z,o-2\n"),
         "orders.statement_generate": lambda: orders.statement_generate(actor=auditor, order_id=order.pk,
                                                                        month="2026-03"),
         "competitions.competition_create": lambda: competition_services.competition_create(
