@@ -6,6 +6,7 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from openpyxl import load_workbook
 
@@ -114,7 +115,9 @@ def test_whole_journey_through_the_pages(buyer, market):
     # 5. Compare (printable page and download).
     comparison = client.get(f"/buyer/searches/{search.pk}/comparison/")
     assert comparison.status_code == 200
-    assert b"@media print" in comparison.content
+    assert b'<table class="table comparison">' in comparison.content
+    stylesheet = (settings.BASE_DIR / "marketplace" / "static" / "marketplace" / "site.css").read_text()
+    assert "@page { size: A4 landscape" in stylesheet and ".comparison td.fail" in stylesheet
     assert b"Fails an essential requirement" in comparison.content
     assert comparison.context["comparison"].lowest_estimated_total == Decimal("1800.00")
     download = client.get(f"/buyer/searches/{search.pk}/comparison/download/?format=csv")
