@@ -55,6 +55,7 @@ def test_django_services_share_the_production_environment(services, name):
     assert environment["DATABASE_URL"].startswith("postgres://")
     assert "@postgres:5432/" in environment["DATABASE_URL"]
     assert environment["CELERY_BROKER_URL"] == "redis://redis:6379/0"
+    assert environment["CACHE_URL"] == "redis://redis:6379/1"
     # No default secret: compose refuses to start without one.
     assert environment["DJANGO_SECRET_KEY"].startswith("${DJANGO_SECRET_KEY:?")
     assert environment == services["web"]["environment"]
