@@ -49,6 +49,7 @@ from marketplace.models import (
     Requirement,
 )
 from marketplace.services.notifications import notify_organization
+from marketplace.services.orders import OrderLineSpec, order_create_from_award
 
 MAX_TEXT = 2000
 HUNDRED = Decimal("100")
@@ -790,14 +791,16 @@ def competition_award(
     requirement.status = Requirement.Status.AWARDED
     requirement.save(update_fields=["status"])
     order_id = None
-    if award.listing_version is not None:
-        # An order line points at a listing version: a quote with no catalog listing behind its
-        # first line is awarded, and the buyer places the order once the listing is published.
-        from marketplace.services.orders import order_create_from_award
-
+    # Order lines point at listing versions: every quoted line with a catalog listing behind it
+    # becomes an order line at the quoted price. A quote with none is awarded without an order.
+    order_lines = [
+        OrderLineSpec(listing_version=quote_line.listing_version, unit_price=quote_line.unit_price)
+        for quote_line in quote.lines.select_related("listing_version").order_by("line__position", "pk")
+        if quote_line.listing_version is not None
+    ]
+    if order_lines:
         order = order_create_from_award(
-            actor=actor, award=award, cap=cap_amount, start=start_date, end=end_date,
-            unit_price=first_line.unit_price, listing_version=award.listing_version,
+            actor=actor, award=award, cap=cap_amount, start=start_date, end=end_date, lines=order_lines,
         )
         order_id = order.pk
     audit_record(

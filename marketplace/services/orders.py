@@ -161,6 +161,36 @@ def _validate_term(*, framework: FrameworkAgreement, start: date, end: date) -> 
         raise ValidationFailed(message, fields={"end": [message]}, code="term_too_long")
 
 
+@dataclass(frozen=True)
+class OrderLineSpec:
+    """One line to order: a listing version, the agreed unit price (None: the version's) and a line cap."""
+
+    listing_version: ListingVersion
+    unit_price: object = None
+    cap: object = None
+
+
+def _agreed_price(*, version: ListingVersion, unit_price) -> Decimal:
+    """The agreed price, never above the listing version's price (DESIGN §4.1)."""
+    if unit_price is None:
+        return version.unit_price
+    try:
+        price = to_decimal(unit_price)
+    except (TypeError, ValueError):
+        raise ValidationFailed(_("Enter a unit price."), fields={"unit_price": [_("Enter a number.")]}) from None
+    if price <= 0:
+        raise ValidationFailed(_("The unit price must be more than zero."),
+                               fields={"unit_price": [_("Enter more than 0.")]})
+    if price > version.unit_price:
+        raise ValidationFailed(
+            _("The agreed unit price cannot exceed the listing version's price (%(price)s).")
+            % {"price": version.unit_price},
+            fields={"unit_price": [_("Enter %(price)s or less.") % {"price": version.unit_price}]},
+            code="price_above_listing",
+        )
+    return price
+
+
 @transaction.atomic
 def order_create_from_award(
     *,
@@ -172,21 +202,30 @@ def order_create_from_award(
     unit_price=None,
     line_cap=None,
     listing_version: ListingVersion | None = None,
+    lines: list[OrderLineSpec] | None = None,
 ) -> CallOffOrder:
-    """A draft order for the award's buyer and supplier with one line at the agreed price.
+    """A draft order for the award's buyer and supplier at the agreed prices.
 
-    ``unit_price`` None means the listing version's price; a competition award passes the
-    winning quote's price. Either way the price never exceeds the version's price.
+    One line by default: ``listing_version`` (or the award's) at ``unit_price`` (None: the
+    version's price) with ``line_cap``. A competition award passes ``lines``, one per quoted line
+    with a listing behind it. Every price stays at or below its version's price.
     """
     if award.outcome != Award.Outcome.AWARDED or award.supplier_id is None:
         raise Conflict(_("Only an award that names a supplier can become an order."), code="award_not_awarded")
-    version = listing_version or award.listing_version
-    if version is None:
-        raise ValidationFailed(_("The award names no listing version to order."),
+    if lines is None:
+        version = listing_version or award.listing_version
+        if version is None:
+            raise ValidationFailed(_("The award names no listing version to order."),
+                                   fields={"listing_version": [_("Choose a listing version.")]})
+        lines = [OrderLineSpec(listing_version=version, unit_price=unit_price, cap=line_cap)]
+    if not lines:
+        raise ValidationFailed(_("An order needs at least one line."),
                                fields={"listing_version": [_("Choose a listing version.")]})
-    if version.supplier_id != award.supplier_id or version.framework_id != award.framework_id:
-        raise ValidationFailed(_("The listing version does not belong to the awarded supplier and framework."),
-                               fields={"listing_version": [_("Choose a version of the awarded listing.")]})
+    for spec in lines:
+        version = spec.listing_version
+        if version.supplier_id != award.supplier_id or version.framework_id != award.framework_id:
+            raise ValidationFailed(_("The listing version does not belong to the awarded supplier and framework."),
+                                   fields={"listing_version": [_("Choose a version of the awarded listing.")]})
     if actor is not None and not getattr(actor, "is_superuser", False):
         organization = organization_of(actor)
         if organization is None or organization.pk != award.organization_id:
@@ -202,28 +241,16 @@ def order_create_from_award(
     end = _parse_date(end, field="end")
     _validate_term(framework=framework, start=start, end=end)
 
-    if unit_price is None:
-        price = version.unit_price
-    else:
-        try:
-            price = to_decimal(unit_price)
-        except (TypeError, ValueError):
-            raise ValidationFailed(_("Enter a unit price."), fields={"unit_price": [_("Enter a number.")]}) from None
-        if price <= 0:
-            raise ValidationFailed(_("The unit price must be more than zero."),
-                                   fields={"unit_price": [_("Enter more than 0.")]})
-    if price > version.unit_price:
-        raise ValidationFailed(
-            _("The agreed unit price cannot exceed the listing version's price (%(price)s).")
-            % {"price": version.unit_price},
-            fields={"unit_price": [_("Enter %(price)s or less.") % {"price": version.unit_price}]},
-            code="price_above_listing",
-        )
-    if line_cap is not None:
-        line_cap = _parse_amount(line_cap, field="line_cap")
-        if line_cap > cap:
-            raise ValidationFailed(_("A line cap cannot exceed the order's cap."),
-                                   fields={"line_cap": [_("Enter the order's cap or less.")]})
+    prepared = []
+    for spec in lines:
+        price = _agreed_price(version=spec.listing_version, unit_price=spec.unit_price)
+        spec_cap = None
+        if spec.cap is not None:
+            spec_cap = _parse_amount(spec.cap, field="line_cap")
+            if spec_cap > cap:
+                raise ValidationFailed(_("A line cap cannot exceed the order's cap."),
+                                       fields={"line_cap": [_("Enter the order's cap or less.")]})
+        prepared.append((spec.listing_version, price, spec_cap))
 
     order = CallOffOrder.objects.create(
         reference=f"tmp-{uuid.uuid4().hex}", award=award, buyer_id=award.organization_id,
@@ -232,15 +259,17 @@ def order_create_from_award(
     )
     order.reference = f"CO-{order.created_at:%Y}-{order.pk:06d}"
     order.save(update_fields=["reference"])
-    line = OrderLine.objects.create(
-        order=order, listing_version=version, description=version.title[:200], unit=version.unit,
-        unit_price=price, cap=line_cap,
-    )
+    OrderLine.objects.bulk_create([
+        OrderLine(order=order, listing_version=version, description=version.title[:200], unit=version.unit,
+                  unit_price=price, cap=spec_cap)
+        for version, price, spec_cap in prepared
+    ])
     _audit(action="order.created", actor=actor, order=order, payload={
         "award": award.pk, "method": award.method, "supplier": award.supplier_id, "cap": str(cap),
         "start": start.isoformat(), "end": end.isoformat(),
-        "lines": [{"listing_version": version.pk, "unit": line.unit, "unit_price": str(price),
-                   "cap": str(line_cap) if line_cap is not None else None}],
+        "lines": [{"listing_version": version.pk, "unit": version.unit, "unit_price": str(price),
+                   "cap": str(spec_cap) if spec_cap is not None else None}
+                  for version, price, spec_cap in prepared],
     })
     return order
 

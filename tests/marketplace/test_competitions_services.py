@@ -440,6 +440,29 @@ def test_award_to_top_quote_creates_draft_order_and_tells_every_quoting_supplier
     assert Notification.objects.filter(kind="competition.outcome").count() == 2
 
 
+def test_award_orders_every_quoted_line_that_has_a_listing_at_the_quoted_price(
+    buyer_user, supplier_user, other_supplier_user, lot
+):
+    from marketplace.models import CallOffOrder
+
+    competition = publish(buyer_user, create_competition(buyer_user, lot))
+    hosting = published_listing(supplier=org_of(supplier_user), lot=lot, unit="vCPU-hour", price="0.200000")
+    storage = published_listing(supplier=org_of(supplier_user), lot=lot, unit="GB-month", price="0.090000")
+    quote = submit(supplier_user, competition, "0.18", "0.08")
+    close(competition)
+    services.competition_evaluate(actor=buyer_user, competition_id=competition.pk, evaluations=[{"quote": quote.pk}])
+
+    award = services.competition_award(actor=buyer_user, competition_id=competition.pk, quote_id=quote.pk,
+                                       justification="Only valid quote", start="2027-01-01", end="2027-12-31")
+
+    order = CallOffOrder.objects.get(award=award)
+    assert [(line.listing_version_id, line.unit, line.unit_price) for line in order.lines.order_by("pk")] == [
+        (hosting.current_version_id, "vCPU-hour", Decimal("0.180000")),
+        (storage.current_version_id, "GB-month", Decimal("0.080000")),
+    ]
+    assert order.cap == Decimal("220.00")
+
+
 def test_award_to_runner_up_requires_a_reason_and_records_the_difference(buyer_user, supplier_user, other_supplier_user, lot):
     competition, top, runner_up = _evaluated_pair(buyer_user, supplier_user, other_supplier_user, lot)
     with pytest.raises(ValidationFailed) as error:
