@@ -18,6 +18,7 @@ from marketplace.models import CallOffOrder, Notification, UsageRecord
 from marketplace.selectors.oversight import csv_column_labels
 from marketplace.selectors.selection_export import snapshot_columns
 from marketplace.templatetags.money import exact_price, money, price
+from tests.catalog.conftest import corpus  # noqa: F401  (the catalog's fixture, reused)
 from tests.conftest import client_for
 from tests.marketplace.factories_orders import OrderFactory, order_parties
 
@@ -202,6 +203,21 @@ def test_order_list_in_spanish():
     assert "<h1>Órdenes de compra derivadas</h1>" in html
     assert "25.000,00 PEN" in html
     assert "Activa" in html
+
+
+@pytest.mark.django_db
+def test_catalog_pages_in_spanish(corpus):  # noqa: F811
+    listing = corpus["listings"]["backup_peru"]
+
+    results = _browser(language="es").get("/search/", {"q": "backup", "data_location": "peru"}).content.decode()
+    page = _browser(language="es").get(f"/listings/{listing.pk}/").content.decode()
+
+    assert "2 resultados" in results
+    assert "Quitar el filtro:" in results
+    assert "0,10 por vCPU-hour" in results
+    assert "0,10 PEN por vCPU-hour" in page
+    assert "0,25 PEN por vCPU-hour" in page
+    assert "Versión 1, publicada el " in page
 
 
 # ------------------------------------------------------------------ money and dates
