@@ -114,11 +114,6 @@ KNOWN: dict[str, str] = {
         "No favicon: Chromium asks for /favicon.ico on a visitor's first page and logs a console error for the "
         "404. Fix: ship marketplace/static/marketplace/favicon.ico (or .svg) and link it from base.html "
         "(<link rel=\"icon\" href=\"{% static 'marketplace/favicon.svg' %}\">)."),
-    "buyer-comparison": (
-        "marketplace/templates/marketplace/selection/comparison.html puts an inline <style> block in "
-        "{% block head %}; the CSP (style-src 'self') refuses it, so the failing/lowest row markers and the "
-        "A4-landscape print rules are never applied. Fix: move those rules to marketplace/static/marketplace/"
-        "site.css."),
 }
 
 CONTROLS_WITHOUT_NAME = """() => {
