@@ -25,7 +25,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Sum
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -597,7 +597,10 @@ def _record_thresholds(
 
 def _notify_threshold(*, order: CallOffOrder, threshold: int, spent: Decimal, cap: Decimal) -> None:
     currency = order.framework.currency
-    values = {"reference": order.reference, "pct": threshold, "spent": spent, "cap": cap, "currency": currency}
+    # Amounts written the way the reader's language writes them (1,234.50 / 1.234,50).
+    values = {"reference": order.reference, "pct": threshold, "currency": currency,
+              "spent": formats.number_format(spent, 2, use_l10n=True, force_grouping=True),
+              "cap": formats.number_format(cap, 2, use_l10n=True, force_grouping=True)}
     if threshold >= 100:
         subject = _("Order %(reference)s has reached its cap") % values
         body = _("Spend on order %(reference)s reached %(spent)s %(currency)s, its cap of %(cap)s %(currency)s. "

@@ -314,6 +314,10 @@ def test_notification_e_mail_is_written_in_the_language_of_the_request(django_ca
     subjects = set(Notification.objects.filter(recipient=parties["requester"]).values_list("subject", flat=True))
     assert f"La orden {order.reference} alcanzó su tope" in subjects
     assert f"La orden {order.reference} alcanzó su tope" in [mail.subject for mail in mailoutbox]
+    body = Notification.objects.get(recipient=parties["requester"], kind="order.threshold",
+                                    dedupe_key=f"order:{order.pk}:threshold:100").body
+    assert body == (f"El gasto de la orden {order.reference} llegó a 10,00 PEN, su tope de 10,00 PEN. Se rechazará "
+                    "todo consumo adicional hasta que la entidad compradora modifique el tope.")
 
 
 # ------------------------------------------------------------------ API errors follow Accept-Language
