@@ -109,12 +109,7 @@ PAGES = [
 
 # Pages with a known problem, reported to the owners; strict: the test fails once a page is fixed,
 # so that its entry is removed here.
-KNOWN: dict[str, str] = {
-    "anonymous-home": (
-        "No favicon: Chromium asks for /favicon.ico on a visitor's first page and logs a console error for the "
-        "404. Fix: ship marketplace/static/marketplace/favicon.ico (or .svg) and link it from base.html "
-        "(<link rel=\"icon\" href=\"{% static 'marketplace/favicon.svg' %}\">)."),
-}
+KNOWN: dict[str, str] = {}
 
 CONTROLS_WITHOUT_NAME = """() => {
   const text = element => (element.textContent || "").replace(/\\s+/g, " ").trim();
