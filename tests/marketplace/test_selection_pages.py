@@ -147,6 +147,8 @@ def test_whole_journey_through_the_pages(buyer, market):
     assert Requirement.objects.get().status == "awarded"
     final = client.get(f"/buyer/requirements/{requirement.pk}/")
     assert b"Condor&#x27;s uptime is too low." in final.content
+    order = award.order
+    assert f'<a href="/orders/{order.pk}/">{order.reference}</a>'.encode() in final.content
 
 
 def test_save_page_into_a_new_requirement(buyer, market):
