@@ -22,6 +22,9 @@ HASH_MISMATCH = "hash_mismatch"
 PREV_HASH_MISMATCH = "prev_hash_mismatch"
 SEQUENCE_GAP = "sequence_gap"
 
+# Below this many events per process, forking costs more than it saves.
+MIN_EVENTS_PER_WORKER = 10_000
+
 # Column positions in the rows read for verification (the argument order of
 # ``chain.hash_of_texts``, then the stored hash).
 _SEQUENCE, _OCCURRED_AT, _PAYLOAD, _PREV_HASH, _HASH = 0, 1, 9, 10, 11
@@ -38,7 +41,7 @@ def _sqlite_timestamp_text(stored: str) -> str:
     return stored[:10] + "T" + stored[11:] + "+00:00"
 
 
-def _rows(chunk_size: int, after_sequence: int = 0):
+def _rows(chunk_size: int, after_sequence: int = 0, until_sequence: int | None = None):
     """Stream the chain as tuples with the time and payload already in canonical text.
 
     The payload is read as its stored JSON text (no model-field conversion) and re-encoded
@@ -47,7 +50,9 @@ def _rows(chunk_size: int, after_sequence: int = 0):
     """
     sqlite = connection.vendor == "sqlite"
     occurred_at = Cast("occurred_at", TextField()) if sqlite else "occurred_at"
-    events = AuditEvent.objects.filter(sequence__gt=after_sequence) if after_sequence else AuditEvent.objects
+    events = AuditEvent.objects.filter(sequence__gt=after_sequence) if after_sequence else AuditEvent.objects.all()
+    if until_sequence is not None:
+        events = events.filter(sequence__lte=until_sequence)
     rows = (
         events.order_by("sequence")
         .values_list(
@@ -114,6 +119,7 @@ def verify_chain(
     chunk_size: int = 5000,
     progress: Callable[[int], None] | None = None,
     after: tuple[int, str] | None = None,
+    workers: int = 1,
 ) -> ChainVerification:
     """Recompute the whole chain and report the first broken link.
 
@@ -130,15 +136,41 @@ def verify_chain(
     ``after=(sequence, hash)`` verifies only the events after ``sequence``, linked from ``hash``
     (a checkpoint, see ``audit.checkpoints``); ``events`` then counts those events only and
     ``head`` is ``hash`` when there are none.
+
+    ``workers`` > 1 splits the events into that many contiguous sequence ranges verified by
+    separate processes (PostgreSQL only, outside a transaction; otherwise one process). Each
+    range starts from the stored hash of the event just before it, exactly as the single pass
+    links every event to the stored hash before it, so the first broken link is the same.
     """
-    hash_of_texts = chain.hash_of_texts
     after_sequence, previous_hash = after if after is not None else (0, chain.GENESIS_HASH)
-    expected_sequence = after_sequence + 1
+    if workers > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block:
+        ranges = _split_ranges(after_sequence, previous_hash, workers)
+        if len(ranges) > 1:
+            return _verify_in_processes(ranges, chunk_size=chunk_size, progress=progress, after=after)
+    count, head, first_broken = _verify_range(
+        after_sequence=after_sequence, expected_sequence=after_sequence + 1, previous_hash=previous_hash,
+        until_sequence=None, chunk_size=chunk_size, progress=progress,
+    )
+    if head is None and after is not None:
+        head = previous_hash
+    return ChainVerification(ok=first_broken is None, events=count, head=head, first_broken=first_broken)
+
+
+def _verify_range(
+    *,
+    after_sequence: int,
+    expected_sequence: int,
+    previous_hash: str,
+    until_sequence: int | None,
+    chunk_size: int,
+    progress: Callable[[int], None] | None,
+) -> tuple[int, str | None, BrokenLink | None]:
+    """Verify the events with ``after_sequence < sequence <= until_sequence``: (count, head, first broken)."""
+    hash_of_texts = chain.hash_of_texts
     count = 0
     first_broken: BrokenLink | None = None
-    head: str | None = previous_hash if after is not None else None
-
-    for row in _rows(chunk_size, after_sequence):
+    head: str | None = None
+    for row in _rows(chunk_size, after_sequence, until_sequence):
         count += 1
         stored_hash = row[_HASH]
         if first_broken is None:
@@ -155,8 +187,57 @@ def verify_chain(
         head = stored_hash
         if progress is not None and count % chunk_size == 0:
             progress(count)
-
     if progress is not None and count % chunk_size:
+        progress(count)
+    return count, head, first_broken
+
+
+def _split_ranges(after_sequence: int, previous_hash: str, workers: int) -> list[dict]:
+    """Contiguous ranges of about equal size, each with the stored (sequence, hash) just before it."""
+    last = AuditEvent.objects.filter(sequence__gt=after_sequence).order_by("-sequence").values_list(
+        "sequence", flat=True).first()
+    if last is None or last - after_sequence < workers * MIN_EVENTS_PER_WORKER:
+        return []
+    size = -(-(last - after_sequence) // workers)
+    ranges = []
+    start_after, start_previous, start_expected = after_sequence, previous_hash, after_sequence + 1
+    for index in range(workers):
+        until = last if index == workers - 1 else after_sequence + size * (index + 1)
+        ranges.append({"after_sequence": start_after, "expected_sequence": start_expected,
+                       "previous_hash": start_previous, "until_sequence": until})
+        if index < workers - 1:
+            # The next range links from the stored event with the greatest sequence up to ``until``,
+            # as the single pass would (a missing event at the boundary is still a sequence gap).
+            boundary = AuditEvent.objects.filter(sequence__lte=until).order_by("-sequence").values_list(
+                "sequence", "hash").first()
+            start_after = until
+            start_expected = (boundary[0] if boundary else 0) + 1
+            start_previous = boundary[1] if boundary else chain.GENESIS_HASH
+    return ranges
+
+
+def _verify_range_job(job: dict):
+    from django.db import connections
+
+    try:
+        return _verify_range(chunk_size=job.pop("chunk_size"), progress=None, **job)
+    finally:
+        connections.close_all()
+
+
+def _verify_in_processes(ranges: list[dict], *, chunk_size: int, progress, after) -> ChainVerification:
+    import multiprocessing
+
+    from django.db import connections
+
+    connections.close_all()  # children must open their own connections, never share the parent's
+    with multiprocessing.get_context("fork").Pool(len(ranges)) as pool:
+        results = pool.map(_verify_range_job, [{**job, "chunk_size": chunk_size} for job in ranges])
+    count = sum(result[0] for result in results)
+    heads = [result[1] for result in results if result[1] is not None]
+    head = heads[-1] if heads else (after[1] if after is not None else None)
+    first_broken = next((result[2] for result in results if result[2] is not None), None)
+    if progress is not None:
         progress(count)
     return ChainVerification(ok=first_broken is None, events=count, head=head, first_broken=first_broken)
 

@@ -1,3 +1,4 @@
+import os
 import time
 from pathlib import Path
 
@@ -19,6 +20,10 @@ class Command(BaseCommand):
         parser.add_argument("--chunk-size", type=int, default=5000, help="Rows fetched per round trip.")
         parser.add_argument("--progress", action="store_true", help="Report progress on stderr.")
         parser.add_argument(
+            "--workers", type=int, default=os.cpu_count() or 1,
+            help="Processes that recompute ranges of the chain in parallel (PostgreSQL; default: one per CPU).",
+        )
+        parser.add_argument(
             "--from-checkpoint", action="store_true",
             help="Verify incrementally: every checkpoint still holds, then only the events after the last one.",
         )
@@ -27,7 +32,9 @@ class Command(BaseCommand):
             help="A published checkpoint file (JSON lines) to check against instead of the database table.",
         )
 
-    def handle(self, *args, chunk_size: int, progress: bool, from_checkpoint: bool, checkpoint_file, **options):
+    def handle(
+        self, *args, chunk_size: int, progress: bool, from_checkpoint: bool, checkpoint_file, workers: int, **options
+    ):
         started = time.perf_counter()
 
         def report(count: int) -> None:
@@ -39,7 +46,7 @@ class Command(BaseCommand):
             self._from_checkpoint(started, chunk_size, report if progress else None, checkpoint_file)
             return
 
-        result = verify_chain(chunk_size=chunk_size, progress=report if progress else None)
+        result = verify_chain(chunk_size=chunk_size, progress=report if progress else None, workers=max(1, workers))
         elapsed = time.perf_counter() - started
         self.stdout.write(f"events: {result.events}")
         self.stdout.write(f"head: {result.head or '-'}")

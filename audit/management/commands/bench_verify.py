@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import time
 from datetime import datetime, timedelta
 
@@ -67,7 +68,7 @@ class Command(BaseCommand):
 
         self.stdout.write(f"full verify: recomputing all {total} events…")
         started = time.perf_counter()
-        full = verify_chain()
+        full = verify_chain(workers=os.cpu_count() or 1)
         full_time = time.perf_counter() - started
         self.stdout.write(
             f"full verify: {full.events} events in {full_time:.2f}s = {full.events / full_time:,.0f} events/s; ok={full.ok}"
