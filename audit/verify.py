@@ -216,13 +216,31 @@ def _split_ranges(after_sequence: int, previous_hash: str, workers: int) -> list
     return ranges
 
 
+# Connection wrappers a forked worker inherited: kept referenced so that they are never closed or
+# garbage-collected in the child (that would end the parent's sessions on the shared sockets).
+_INHERITED_CONNECTIONS: list = []
+
+
+def _fresh_connections_in_child() -> None:
+    """Pool initializer: give the forked worker its own, empty connection storage.
+
+    The parent's wrappers may still hold open sockets (for example in another thread or context);
+    the child must neither use nor close them, only open new connections of its own.
+    """
+    from asgiref.local import Local
+    from django.db import connections
+
+    _INHERITED_CONNECTIONS.append(connections._connections)
+    connections._connections = Local(connections.thread_critical)
+
+
 def _verify_range_job(job: dict):
     from django.db import connections
 
     try:
         return _verify_range(chunk_size=job.pop("chunk_size"), progress=None, **job)
     finally:
-        connections.close_all()
+        connections.close_all()  # the child's own connections only
 
 
 def _verify_in_processes(ranges: list[dict], *, chunk_size: int, progress, after) -> ChainVerification:
@@ -231,7 +249,7 @@ def _verify_in_processes(ranges: list[dict], *, chunk_size: int, progress, after
     from django.db import connections
 
     connections.close_all()  # children must open their own connections, never share the parent's
-    with multiprocessing.get_context("fork").Pool(len(ranges)) as pool:
+    with multiprocessing.get_context("fork").Pool(len(ranges), initializer=_fresh_connections_in_child) as pool:
         results = pool.map(_verify_range_job, [{**job, "chunk_size": chunk_size} for job in ranges])
     count = sum(result[0] for result in results)
     heads = [result[1] for result in results if result[1] is not None]
