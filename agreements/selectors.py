@@ -32,10 +32,6 @@ def kind_of(user) -> str | None:
     return organization.kind if organization else None
 
 
-def is_authority(user) -> bool:
-    return kind_of(user) == Organization.Kind.AUTHORITY
-
-
 def is_oversight(user) -> bool:
     return kind_of(user) == Organization.Kind.OVERSIGHT
 
@@ -59,10 +55,6 @@ def frameworks_due_to_expire(*, today: date) -> QuerySet[FrameworkAgreement]:
 
 def ceiling_price_for(*, lot: Lot, unit: str) -> CeilingPrice | None:
     return CeilingPrice.objects.filter(lot=lot, unit=unit).first()
-
-
-def is_admitted(*, supplier: Organization, lot: Lot) -> bool:
-    return Admission.objects.filter(supplier=supplier, lot=lot, status=Admission.Status.ADMITTED).exists()
 
 
 def admitted_suppliers(*, lot: Lot) -> QuerySet[Organization]:

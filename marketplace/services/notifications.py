@@ -50,9 +50,3 @@ def notify_organization(
         transaction.on_commit(lambda: send_notification_emails.delay(ids))
     return created
 
-
-@transaction.atomic
-def notification_mark_read(*, user, notification_id: int) -> None:
-    from django.utils import timezone
-
-    Notification.objects.filter(pk=notification_id, recipient=user, read_at__isnull=True).update(read_at=timezone.now())
