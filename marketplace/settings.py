@@ -186,9 +186,12 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Celery: eager in the embedded default, Redis when CELERY_BROKER_URL is set.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
-CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", CELERY_BROKER_URL or None)
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
+_broker = os.environ.get("CELERY_BROKER_URL", "")
+# Unset: tasks run eagerly, and the in-memory transport stands in for a broker, so kombu never
+# falls back to its default (an AMQP server on localhost) nor warns "No hostname was supplied".
+CELERY_BROKER_URL = _broker or "memory://localhost/"
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", _broker or None)
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not _broker)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -117,7 +117,8 @@ def test_embedded_default_is_sqlite_with_eager_tasks():
     assert values["DEBUG"] is True
     assert values["ENGINE"] == "django.db.backends.sqlite3"
     assert values["NAME"] == str(BASE_DIR / "var" / "marketplace.sqlite3")
-    assert values["CELERY_BROKER_URL"] == ""
+    # In-process transport: nothing is sent anywhere (kombu's own default would be AMQP on localhost).
+    assert values["CELERY_BROKER_URL"] == "memory://localhost/"
     assert values["CELERY_TASK_ALWAYS_EAGER"] is True
 
 
