@@ -19,6 +19,7 @@ import calendar
 import csv
 import io
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -383,9 +384,10 @@ class UsageOutcome:
 
 
 class _Rejected(Exception):
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, remaining: Decimal | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.remaining = remaining  # known already (saves a read when storing the rejection)
 
 
 def _parse_usage_input(*, quantity, occurred_at, idempotency_key) -> tuple[Decimal, datetime, str]:
@@ -449,14 +451,12 @@ def order_record_usage(
 
     Invalid input (not a number, no key, quantity ≤ 0) raises ``ValidationFailed`` and stores nothing.
     """
-    line = (
-        OrderLine.objects.select_related("order").only(
-            "id", "cap", "unit_price", "order__id", "order__buyer_id", "order__supplier_id", "order__status",
-            "order__start_date", "order__end_date",
-        ).filter(pk=line_id, order_id=order_id).first()
-        if str(line_id).isdigit() and str(order_id).isdigit() else None
+    order, line = (
+        _usage_target(order_id=int(order_id), line_id=int(line_id))
+        if str(line_id).isdigit() and str(order_id).isdigit() else (None, None)
     )
-    order = line.order if line is not None else CallOffOrder.objects.filter(pk=order_id).first()
+    if order is None:
+        order = CallOffOrder.objects.filter(pk=order_id).first()
     if order is None:
         raise NotFound(_("Order not found."))
     if check_permission:
@@ -475,14 +475,60 @@ def order_record_usage(
     # which keeps the happy path short. A used key fails the insert, the transaction (with its
     # increment) rolls back, and the stored first outcome is returned.
     try:
+        if connection.vendor == "postgresql" and line.cap is None:
+            outcome = _accept_usage_in_one_statement(order=order, line=line, amount=amount, fields=common)
+            if outcome is not None:
+                return outcome
         return _accept_usage(order=order, line=line, amount=amount, fields=common)
     except _Rejected as rejection:
-        return _store_rejection(order_id=order.pk, reason=rejection.reason, fields=common)
+        return _store_rejection(order_id=order.pk, reason=rejection.reason, fields=common,
+                                remaining=rejection.remaining)
     except IntegrityError:
         existing = UsageRecord.objects.filter(order_id=order.pk, idempotency_key=key).first()
         if existing is None:
             raise
         return UsageOutcome(existing, replayed=True)
+
+
+_TARGET_COLUMNS = (
+    (OrderLine, ("id", "order_id", "cap", "unit_price")),
+    (CallOffOrder, ("id", "buyer_id", "supplier_id", "status", "start_date", "end_date")),
+)
+
+
+def _usage_target(*, order_id: int, line_id: int) -> tuple[CallOffOrder | None, OrderLine | None]:
+    """The order and its line for a usage post, in one plain query.
+
+    Building the same query with the ORM costs about 0.6 ms of CPU per post, a third of a post's
+    whole cost in ``bench_usage``; the values still go through each field's database converters
+    and come back as (partly deferred) model instances, so callers see what the ORM would give.
+    """
+    # In each model's field order: ``from_db`` takes partial values in that order.
+    columns = [(model, field) for model, names in _TARGET_COLUMNS
+               for field in model._meta.concrete_fields if field.attname in names]
+    select = ", ".join(f"{'l' if model is OrderLine else 'o'}.{connection.ops.quote_name(field.column)}"
+                       for model, field in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {select} FROM {connection.ops.quote_name(OrderLine._meta.db_table)} l "
+            f"JOIN {connection.ops.quote_name(CallOffOrder._meta.db_table)} o ON o.id = l.order_id "
+            f"WHERE l.id = %s AND l.order_id = %s",
+            [line_id, order_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None, None
+    values = []
+    for (model, field), value in zip(columns, row, strict=True):
+        expression = field.get_col(model._meta.db_table)
+        for converter in connection.ops.get_db_converters(expression) + field.get_db_converters(connection):
+            value = converter(value, expression, connection)
+        values.append(value)
+    split = len(_TARGET_COLUMNS[0][1])
+    line = OrderLine.from_db(connection.alias, [f.attname for _m, f in columns[:split]], values[:split])
+    order = CallOffOrder.from_db(connection.alias, [f.attname for _m, f in columns[split:]], values[split:])
+    OrderLine.order.field.set_cached_value(line, order)
+    return order, line
 
 
 def _increment_order_spent(*, order_id: int, amount: Decimal) -> tuple[Decimal, Decimal] | None:
@@ -506,13 +552,92 @@ def _increment_order_spent(*, order_id: int, amount: Decimal) -> tuple[Decimal, 
     return tuple(round_amount(Decimal(repr(value)) if isinstance(value, float) else to_decimal(value)) for value in row)
 
 
-@transaction.atomic
-def _accept_usage(*, order: CallOffOrder, line: OrderLine, amount: Decimal, fields: dict) -> UsageOutcome:
-    local_day = timezone.localtime(fields["occurred_at"]).date()
+def _check_order_open(*, order: CallOffOrder, occurred_at: datetime) -> None:
     if order.status != Status.ACTIVE:
         raise _Rejected(UsageRecord.Reason.ORDER_NOT_ACTIVE)
-    if not (order.start_date <= local_day <= order.end_date):
+    if not (order.start_date <= timezone.localtime(occurred_at).date() <= order.end_date):
         raise _Rejected(UsageRecord.Reason.OUTSIDE_ORDER_DATES)
+
+
+def _threshold_crossed_sql(*, spent: str, amount: str, cap: str) -> str:
+    """SQL that is true when ``spent`` → ``spent + amount`` crosses one of THRESHOLDS (the rule of
+    ``_thresholds_reached``, written without division: ``spent < cap·t/100 ≤ spent + amount``)."""
+    return " OR ".join(
+        f"({spent} * 100 < {cap} * {int(t)} AND ({spent} + {amount}) * 100 >= {cap} * {int(t)})" for t in THRESHOLDS
+    )
+
+
+def _accept_usage_in_one_statement(*, order: CallOffOrder, line: OrderLine, amount: Decimal,
+                                   fields: dict) -> UsageOutcome | None:
+    """PostgreSQL fast path for the common post: one statement, committed by the server on its own.
+
+    The conditional UPDATE of the order (the same cap check as ``_increment_order_spent``), the
+    line's increment and the record's INSERT are data-modifying CTEs of one statement, so they
+    commit or fail together, and the order's row lock is held only while the server runs that
+    statement and flushes its commit: no client round trip (and no wait for the client's next
+    step) happens while other posts queue on the row. A used key fails the INSERT and so the
+    whole statement (IntegrityError, handled by the caller as before).
+
+    Returns None, having changed nothing, whenever the careful path must decide: the post would
+    cross a notification threshold (50/80/90/100 %: crossings, notifications and capping live
+    in ``_accept_usage``), the order changed under us, or the line has its own cap (callers only
+    come here for lines without one; a line's cap is fixed when the order is made).
+    """
+    _check_order_open(order=order, occurred_at=fields["occurred_at"])
+    orders = connection.ops.quote_name(CallOffOrder._meta.db_table)
+    lines = connection.ops.quote_name(OrderLine._meta.db_table)
+    records = connection.ops.quote_name(UsageRecord._meta.db_table)
+    crossing = _threshold_crossed_sql(spent="spent", amount="%(amount)s", cap="cap")
+    sql = f"""
+        WITH o AS (
+            UPDATE {orders} SET spent = spent + %(amount)s
+            WHERE id = %(order)s AND status = %(active)s AND spent <= cap - %(amount)s AND NOT ({crossing})
+            RETURNING spent, cap
+        ), l AS (
+            UPDATE {lines} SET spent = spent + %(amount)s
+            WHERE id = %(line)s AND order_id = %(order)s AND EXISTS (SELECT 1 FROM o)
+            RETURNING id
+        ), r AS (
+            INSERT INTO {records} (order_id, line_id, quantity, occurred_at, idempotency_key, status, reason,
+                                   amount, remaining_after, source, posted_by_id, created_at)
+            SELECT %(order)s, l.id, %(quantity)s, %(occurred_at)s, %(key)s, %(accepted)s, '',
+                   %(amount)s, o.cap - o.spent, %(source)s, %(posted_by)s, %(created_at)s
+            FROM o CROSS JOIN l
+            RETURNING id, remaining_after
+        )
+        SELECT r.id, r.remaining_after, now_.status, now_.spent, now_.cap
+        FROM (SELECT status, spent, cap FROM {orders} WHERE id = %(order)s) AS now_ LEFT JOIN r ON TRUE
+    """
+    created_at = timezone.now()
+    params = {
+        "amount": amount, "order": order.pk, "line": line.pk, "active": Status.ACTIVE.value,
+        "quantity": fields["quantity"], "occurred_at": fields["occurred_at"], "key": fields["idempotency_key"],
+        "accepted": UsageRecord.Status.ACCEPTED.value, "source": fields["source"],
+        "posted_by": fields["posted_by"].pk if fields["posted_by"] is not None else None, "created_at": created_at,
+    }
+    # Outside a transaction the statement is its own transaction; inside one (a caller's atomic
+    # block) a savepoint keeps a failed INSERT from breaking the caller's transaction.
+    with (transaction.atomic() if connection.in_atomic_block else nullcontext()), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        record_id, remaining, status_now, spent_now, cap_now = cursor.fetchone()
+    if record_id is not None:
+        record = UsageRecord(pk=record_id, status=UsageRecord.Status.ACCEPTED, reason="",
+                             remaining_after=remaining, created_at=created_at, **fields)
+        record._state.adding, record._state.db = False, connection.alias
+        return UsageOutcome(record, replayed=False)
+    # Nothing was written. Reject at once only when the order as the statement saw it refuses the
+    # post whatever happens next; anything else (a threshold to cross, a change meanwhile) goes
+    # the careful way.
+    if status_now != Status.ACTIVE:
+        raise _Rejected(UsageRecord.Reason.ORDER_NOT_ACTIVE, remaining=cap_now - spent_now)
+    if spent_now + amount > cap_now:
+        raise _Rejected(UsageRecord.Reason.CAP_EXCEEDED, remaining=cap_now - spent_now)
+    return None
+
+
+@transaction.atomic
+def _accept_usage(*, order: CallOffOrder, line: OrderLine, amount: Decimal, fields: dict) -> UsageOutcome:
+    _check_order_open(order=order, occurred_at=fields["occurred_at"])
     result = _increment_order_spent(order_id=order.pk, amount=amount)
     if result is None:
         current = CallOffOrder.objects.filter(pk=order.pk).values_list("status", flat=True).first()
@@ -535,12 +660,15 @@ def _accept_usage(*, order: CallOffOrder, line: OrderLine, amount: Decimal, fiel
     return UsageOutcome(record, replayed=False)
 
 
-def _store_rejection(*, order_id: int, reason: str, fields: dict) -> UsageOutcome:
-    spent, cap = CallOffOrder.objects.filter(pk=order_id).values_list("spent", "cap").get()
+def _store_rejection(*, order_id: int, reason: str, fields: dict, remaining: Decimal | None = None) -> UsageOutcome:
+    if remaining is None:
+        spent, cap = CallOffOrder.objects.filter(pk=order_id).values_list("spent", "cap").get()
+        remaining = cap - spent
     try:
-        with transaction.atomic():
+        # One INSERT is atomic on its own; a savepoint only when inside a caller's transaction.
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
             record = UsageRecord.objects.create(
-                status=UsageRecord.Status.REJECTED, reason=reason, remaining_after=cap - spent, **fields
+                status=UsageRecord.Status.REJECTED, reason=reason, remaining_after=remaining, **fields
             )
     except IntegrityError:
         existing = UsageRecord.objects.filter(order_id=order_id, idempotency_key=fields["idempotency_key"]).first()

@@ -209,3 +209,38 @@ def test_thresholds_notify_buyer_and_supplier_once_each(django_capture_on_commit
     assert len(mail.outbox) == 12
     order.refresh_from_db()
     assert order.status == CallOffOrder.Status.CAPPED
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "crossed"),
+    [
+        ("249.95", "0.05", [50]),       # 49.99 then exactly 50.00: the second post crosses 50 %
+        ("249.90", "0.05", []),         # 49.98 then 49.99: nothing crossed
+        ("100", "300", [50, 80]),       # 20.00 then exactly 80.00: 50 % and 80 % (reaching a level counts)
+    ],
+)
+def test_a_post_landing_on_a_threshold_records_it(first, second, crossed):
+    order = OrderFactory(cap=Decimal("100.00"))
+    supplier = order_parties(order)["supplier"]
+    _post(order, supplier, first, "a")
+    before = set(ThresholdCrossing.objects.filter(order=order).values_list("threshold", flat=True))
+
+    _post(order, supplier, second, "b")
+
+    after = set(ThresholdCrossing.objects.filter(order=order).values_list("threshold", flat=True))
+    assert sorted(after - before) == crossed
+
+
+def test_a_replayed_key_inside_a_callers_transaction_leaves_it_usable():
+    from django.db import transaction
+
+    order = OrderFactory(cap=Decimal("100.00"))
+    supplier = order_parties(order)["supplier"]
+    with transaction.atomic():
+        first = _post(order, supplier, "10", "k")
+        again = _post(order, supplier, "10", "k")
+        # The caller's transaction still works after the failed INSERT of the replay.
+        assert UsageRecord.objects.filter(order=order).count() == 1
+    order.refresh_from_db()
+    assert (again.replayed, again.record.pk) == (True, first.record.pk)
+    assert order.spent == Decimal("2.00")

@@ -1,0 +1,63 @@
+"""The PostgreSQL one-statement path for usage must follow the same rules as the careful path."""
+
+from decimal import Decimal
+from itertools import product
+
+import pytest
+from django.db import connection
+
+from marketplace.models import CallOffOrder, UsageRecord
+from marketplace.services.orders import _threshold_crossed_sql, _thresholds_reached, order_record_usage
+from tests.conftest import requires_postgres
+from tests.marketplace.factories_orders import OrderFactory, order_parties
+
+pytestmark = [requires_postgres, pytest.mark.postgres, pytest.mark.django_db]
+
+
+def test_the_sql_threshold_rule_agrees_with_the_python_rule():
+    caps = [Decimal("100.00"), Decimal("0.03"), Decimal("333.33"), Decimal("1234567.89")]
+    fractions = [Decimal(f) for f in ("0", "0.4999", "0.5", "0.79", "0.8", "0.8999", "0.9", "0.99", "1")]
+    sql = "SELECT " + _threshold_crossed_sql(spent="%(s)s::numeric", amount="%(a)s::numeric", cap="%(c)s::numeric")
+    checked = 0
+    with connection.cursor() as cursor:
+        for cap, a, b in product(caps, fractions, fractions):
+            if b < a:
+                continue
+            spent = (cap * a).quantize(Decimal("0.01"))
+            after = (cap * b).quantize(Decimal("0.01"))
+            amount = after - spent
+            python = bool(_thresholds_reached(spent_before=spent, spent_after=after, cap=cap, include_reached=False))
+            cursor.execute(sql, {"s": spent, "a": amount, "c": cap})
+            assert cursor.fetchone()[0] is python, (spent, amount, cap)
+            checked += 1
+    assert checked > 100
+
+
+def test_a_post_on_a_capped_line_takes_the_careful_path_and_still_refuses():
+    order = OrderFactory(cap=Decimal("100.00"), line_cap=Decimal("5.00"))
+    supplier = order_parties(order)["supplier"]
+    line = order.lines.get()
+
+    accepted = order_record_usage(actor=supplier, order_id=order.pk, line_id=line.pk, quantity="20",
+                                  occurred_at="2026-03-10T12:00:00Z", idempotency_key="a")
+    refused = order_record_usage(actor=supplier, order_id=order.pk, line_id=line.pk, quantity="10",
+                                 occurred_at="2026-03-10T12:00:00Z", idempotency_key="b")
+
+    order.refresh_from_db()
+    line.refresh_from_db()
+    assert (accepted.accepted, refused.record.reason) == (True, "line_cap_exceeded")
+    assert (order.spent, line.spent) == (Decimal("4.00"), Decimal("4.00"))
+
+
+def test_the_returned_record_is_the_stored_row():
+    order = OrderFactory(cap=Decimal("100.00"))
+    supplier = order_parties(order)["supplier"]
+
+    outcome = order_record_usage(actor=supplier, order_id=order.pk, line_id=order.lines.get().pk, quantity="7",
+                                 occurred_at="2026-03-10T12:00:00Z", idempotency_key="meter-7")
+
+    stored = UsageRecord.objects.get(pk=outcome.record.pk)
+    fields = ("order_id", "line_id", "quantity", "occurred_at", "idempotency_key", "status", "reason", "amount",
+              "remaining_after", "source", "posted_by_id", "created_at")
+    assert {f: getattr(outcome.record, f) for f in fields} == {f: getattr(stored, f) for f in fields}
+    assert CallOffOrder.objects.get(pk=order.pk).spent == stored.amount
