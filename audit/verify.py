@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from django.db import connection
-from django.db.models import TextField
+from django.db.models import Func, TextField
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
@@ -41,15 +41,28 @@ def _sqlite_timestamp_text(stored: str) -> str:
     return stored[:10] + "T" + stored[11:] + "+00:00"
 
 
+class UtcIsoText(Func):
+    """PostgreSQL: the canonical time text (``chain.timestamp_text``) written by the server.
+
+    ``to_char`` in the database costs far less than building a datetime in the driver and
+    formatting it again in Python (about an eighth of a verification's time); a test compares
+    both spellings.
+    """
+
+    template = "to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
+    output_field = TextField()
+
+
 def _rows(chunk_size: int, after_sequence: int = 0, until_sequence: int | None = None):
     """Stream the chain as tuples with the time and payload already in canonical text.
 
     The payload is read as its stored JSON text (no model-field conversion) and re-encoded
-    canonically; on SQLite the time is read as stored text too, which is much cheaper than
+    canonically; the time is read as text too (SQLite's stored text, rewritten without parsing;
+    on PostgreSQL the canonical text written by the server), which is much cheaper than
     parsing it into a datetime and formatting it again.
     """
     sqlite = connection.vendor == "sqlite"
-    occurred_at = Cast("occurred_at", TextField()) if sqlite else "occurred_at"
+    occurred_at = Cast("occurred_at", TextField()) if sqlite else UtcIsoText("occurred_at")
     events = AuditEvent.objects.filter(sequence__gt=after_sequence) if after_sequence else AuditEvent.objects.all()
     if until_sequence is not None:
         events = events.filter(sequence__lte=until_sequence)
@@ -71,7 +84,7 @@ def _rows(chunk_size: int, after_sequence: int = 0, until_sequence: int | None =
         )
         .iterator(chunk_size=chunk_size)
     )
-    time_text = _sqlite_timestamp_text if sqlite else chain.timestamp_text
+    time_text = _sqlite_timestamp_text if sqlite else str
     payload_text = chain.payload_text
     decode = json.JSONDecoder().raw_decode
     for sequence, occurred, actor_id, actor, org_id, org, action, target_type, target_id, payload, prev, stored in rows:

@@ -7,6 +7,7 @@ from audit import chain
 from audit.models import AuditEvent
 from audit.services import audit_record
 from audit.verify import verify_chain
+from tests.conftest import requires_postgres
 from tests.factories import OrganizationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -91,3 +92,24 @@ def test_verify_reports_progress_per_chunk():
     result = verify_chain(chunk_size=2, progress=seen.append)
     assert seen == [2, 4, 5]
     assert result.events == 5
+
+
+@requires_postgres
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 3, 1, 10, 0, 0, 0, tzinfo=UTC),                   # no microseconds: still six digits
+        datetime(2026, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),          # the last microsecond of a year
+        datetime(2026, 6, 1, 0, 30, 0, 5, tzinfo=timezone(timedelta(hours=2))),  # another zone, previous day in UTC
+        datetime(999, 1, 2, 3, 4, 5, 60, tzinfo=UTC),                    # a three-digit year
+    ],
+)
+def test_postgresql_writes_the_same_time_text_as_python(moment):
+    from django.db import connection
+
+    from audit.verify import UtcIsoText
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + UtcIsoText.template % {"expressions": "%s::timestamptz"}, [moment])
+        assert cursor.fetchone()[0] == chain.timestamp_text(moment)
