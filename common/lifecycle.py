@@ -14,9 +14,10 @@ def check_transition(instance: models.Model, target: str, *, field: str = "statu
     allowed = type(instance).TRANSITIONS.get(current, set())
     if target not in allowed:
         label = type(instance)._meta.verbose_name
+        names = dict(type(instance)._meta.get_field(field).flatchoices)  # the words a reader knows
         raise InvalidTransition(
-            _("A %(model)s cannot move from %(current)s to %(target)s.")
-            % {"model": label, "current": current, "target": target},
+            _("A %(model)s cannot move from “%(current)s” to “%(target)s”.")
+            % {"model": label, "current": names.get(current, current), "target": names.get(target, target)},
             extra={"current": current, "target": target, "allowed": sorted(str(a) for a in allowed)},
         )
     return current

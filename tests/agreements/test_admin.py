@@ -96,7 +96,7 @@ def test_refused_go_live_action_reports_the_error_and_changes_nothing(admin_clie
     assert AuditEvent.objects.count() == events_before
     messages = _messages(response)
     assert len(messages) == 2
-    assert messages[0].startswith(f"{draft}: A framework agreement cannot move from draft to live")
+    assert messages[0].startswith(f"{draft}: A framework agreement cannot move from “Draft” to “Live”")
     assert messages[1] == f"{open_without_lots}: A framework needs at least one lot before it can go live."
 
 

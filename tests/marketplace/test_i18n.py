@@ -378,9 +378,9 @@ def test_api_invalid_transition_409_in_spanish():
     english = approver.post(f"/api/v1/orders/{order.pk}/activate/", {}, format="json")
 
     assert (spanish.status_code, spanish.json()["error"]["message"]) == (
-        409, "Cambio de estado no permitido para orden de compra derivada: de active a active.")
+        409, "Cambio de estado no permitido para orden de compra derivada: de «Activa» a «Activa».")
     assert (english.status_code, english.json()["error"]["message"]) == (
-        409, "A call-off order cannot move from active to active.")
+        409, "A call-off order cannot move from “Active” to “Active”.")
     assert CallOffOrder.objects.get(pk=order.pk).status == "active"
 
 
