@@ -30,6 +30,7 @@ from agreements.models import Admission, FrameworkAgreement, Lot, Organization
 from agreements.selectors import admitted_suppliers, ceiling_price_for, organization_of
 from audit.services import audit_record
 from catalog.models import Listing
+from catalog.selectors import listed_q
 from common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from common.lifecycle import check_transition
 from common.money import round_amount, round_price, to_decimal
@@ -365,10 +366,12 @@ def _listing_limit(*, supplier: Organization, lot: Lot, unit: str, listing_id: A
 
     A supplier may name the listing it offers (``listing``); otherwise its cheapest published
     listing in the lot for the unit bounds the price. No published listing: only the ceiling applies.
+    "Published" is what buyers see (``catalog.selectors.listed_q``): the current version of a
+    listing that is not suspended or withdrawn, also while an edit of it awaits review; its unit
+    and price are the current version's, never an unpublished draft's.
     """
-    listings = Listing.objects.filter(
-        supplier=supplier, lot=lot, unit=unit, status=Listing.Status.PUBLISHED, current_version__isnull=False
-    ).select_related("current_version")
+    listings = Listing.objects.filter(listed_q(), supplier=supplier, lot=lot,
+                                      current_version__unit=unit).select_related("current_version")
     if listing_id not in (None, ""):
         listing = listings.filter(pk=listing_id).first() if str(listing_id).isdigit() else None
         if listing is None:

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from agreements.models import Admission, Membership, Organization
 from audit.models import AuditEvent
+from catalog.models import Listing
 from common.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from marketplace.models import (
     ClarificationQuestion,
@@ -244,6 +245,20 @@ def test_naming_a_dearer_listing_raises_the_limit_to_its_price(buyer_user, suppl
     quote = services.quote_submit(actor=supplier_user, competition_id=competition.pk, lines=lines,
                                   delivery_terms="5 days", responses=[])
     assert quote.lines.get(line__unit="vCPU-hour").listing_version_id == premium.current_version_id
+
+
+def test_a_listing_whose_edit_awaits_review_still_bounds_by_its_published_version(buyer_user, supplier_user, lot):
+    competition = publish(buyer_user, create_competition(buyer_user, lot))
+    listing = published_listing(supplier=org_of(supplier_user), lot=lot, unit="vCPU-hour", price="0.150000")
+    # An edit under review: the draft says another price and unit; buyers still see version 1.
+    Listing.objects.filter(pk=listing.pk).update(status=Listing.Status.SUBMITTED, unit="GB-month",
+                                                 unit_price=Decimal("0.050000"), has_unpublished_changes=True)
+    with pytest.raises(ValidationFailed) as error:
+        submit(supplier_user, competition, "0.150001", "0.08")
+    assert error.value.code == "price_above_listing"
+    quote = submit(supplier_user, competition, "0.15", "0.08")
+    assert quote.lines.get(line__unit="vCPU-hour").listing_version_id == listing.current_version_id
+    assert quote.lines.get(line__unit="GB-month").listing_version is None
 
 
 def test_weighted_quote_needs_a_response_per_criterion(buyer_user, supplier_user, lot):
