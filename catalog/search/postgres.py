@@ -64,46 +64,108 @@ ORDER = {
 }
 
 
+# Without keywords and with filters, the first page is found either by walking the
+# (framework, tie_hash) index and skipping the rows that fail the filters, or by collecting every
+# match and sorting. Walking wins while it reads few rows: about (offset + limit) / density of them.
+WALK_MAX_ROWS = 4000
+
+
+def _rank_sql(query: SearchQuery) -> tuple[str, list]:
+    if query.text.is_empty:
+        return "0::float4", []
+    return "ts_rank(search_vector, to_tsquery('simple'::regconfig, %s))", [tsquery_text(query.text)]
+
+
+def _limit_sql(offset: int, limit: int | None) -> tuple[str, list]:
+    sql, params = "", []
+    if limit is not None:
+        sql += " LIMIT %s"
+        params.append(limit)
+    if offset:
+        sql += " OFFSET %s"
+        params.append(offset)
+    return sql, params
+
+
 def run(query: SearchQuery, *, selected: dict[str, set[int]], owner_of: dict[int, str], offset: int,
         limit: int | None, with_facets: bool) -> BackendPage:
     where, params = _common(query)
     keys = list(selected)
     match_sql = ["(facet_array && %s::int[])" for _ in keys]
     match_params = [sorted(selected[key]) for key in keys]
+    if with_facets and not query.text.is_empty:
+        return _run_text_with_facets(query, keys, match_params, owner_of, where, params, offset, limit)
 
-    if query.text.is_empty:
-        rank_sql, rank_params = "0::float4", []
-    else:
-        rank_sql, rank_params = "ts_rank(search_vector, to_tsquery('simple'::regconfig, %s))", [tsquery_text(query.text)]
+    rank_sql, rank_params = _rank_sql(query)
     page_where = where + match_sql
     sort_key = "relevance-no-text" if query.sort == "relevance" and query.text.is_empty else query.sort
     order = ORDER[sort_key]
-    if sort_key == "relevance-no-text" and (keys or query.price_max is not None or query.suppliers):
+    filtered = bool(keys or query.price_max is not None or query.suppliers)
+    if sort_key == "relevance-no-text" and filtered:
         # Selective filters: sort the (index-found) matches rather than walk the hash index hoping to meet 20.
         order = "tie_hash + 0 ASC"
-    sql = (f"SELECT entry_id, {rank_sql} AS rank FROM {TABLE}"
-           + (" WHERE " + " AND ".join(page_where) if page_where else "")
-           + f" ORDER BY {order}")
-    page_params = rank_params + params + match_params
-    if limit is not None:
-        sql += " LIMIT %s"
-        page_params.append(limit)
-    if offset:
-        sql += " OFFSET %s"
-        page_params.append(offset)
-
     with connection.cursor() as cursor:
-        cursor.execute(sql, page_params)
-        entry_ranks = [(row[0], float(row[1])) for row in cursor.fetchall()]
-        facet_counts = None
+        facet_counts = count = None
         if with_facets:
-            count, facet_counts = _facets_from_bitmaps(cursor, query, keys, match_params, owner_of,
-                                                       where=where, where_params=params)
+            walkable = sort_key == "relevance-no-text" and filtered and len(query.frameworks) == 1
+            count, facet_counts, universe = _bitmap_counts(cursor, query, keys, match_params, owner_of, where=where,
+                                                           where_params=params, with_universe=walkable)
+            if walkable and limit is not None and count and universe \
+                    and (offset + limit) * universe <= WALK_MAX_ROWS * count:
+                # Dense matches (known exactly from the bitmaps): the index walk meets a page quickly.
+                order = ORDER["relevance-no-text"]
+        if count == 0 or (count is not None and offset >= count):
+            entry_ranks = []
         else:
+            limit_sql, limit_params = _limit_sql(offset, limit)
+            cursor.execute(f"SELECT entry_id, {rank_sql} AS rank FROM {TABLE}"
+                           + (" WHERE " + " AND ".join(page_where) if page_where else "")
+                           + f" ORDER BY {order}" + limit_sql, rank_params + params + match_params + limit_params)
+            entry_ranks = [(row[0], float(row[1])) for row in cursor.fetchall()]
+        if not with_facets:
             cursor.execute(f"SELECT count(*) FROM {TABLE}" + (" WHERE " + " AND ".join(page_where) if page_where else ""),
                            params + match_params)
             count = cursor.fetchone()[0]
     return BackendPage(count=count, entry_ranks=entry_ranks, facet_counts=facet_counts)
+
+
+def _run_text_with_facets(query: SearchQuery, keys, match_params, owner_of, where, params, offset,
+                          limit) -> BackendPage:
+    """Keywords with facets in one statement that reads the matching rows once.
+
+    ``h`` holds every keyword match (with its rank, sort columns and one flag per filtered
+    question); the facet bitmaps take their scope from it and the page is sorted from it.
+    """
+    rank_sql, rank_params = _rank_sql(query)
+    order = ORDER[query.sort]
+    flags = [f"(facet_array && %s::int[]) AS f{index}" for index in range(len(keys))]
+    rows_sql = (f"SELECT entry_id, {rank_sql} AS rank, tie_hash, unit_price, published_at"
+                + "".join(", " + flag for flag in flags)
+                + f" FROM {TABLE} WHERE {' AND '.join(where)}")
+    rows_params = rank_params + list(match_params) + list(params)
+    ctes, cte_params, facet_sql, facet_params = _bitmap_sql(
+        query, keys, match_params, owner_of, scope_ids_sql="SELECT entry_id FROM h ORDER BY entry_id", scope_params=[])
+    limit_sql, limit_params = _limit_sql(offset, limit)
+    page_where = " AND ".join(f"f{index}" for index in range(len(keys))) or "true"
+    sql = (
+        f"WITH h AS MATERIALIZED ({rows_sql}), {ctes}, "
+        f"p AS (SELECT entry_id, rank, tie_hash, unit_price, published_at FROM h WHERE {page_where} "
+        f"ORDER BY {order}{limit_sql}) "
+        f"SELECT -1, bit_count(c.every), (SELECT array_agg(entry_id ORDER BY {order}) FROM p), "
+        f"(SELECT array_agg(rank ORDER BY {order}) FROM p) FROM c "
+        f"UNION ALL SELECT value_id, count, NULL::bigint[], NULL::real[] FROM ({facet_sql}) AS f"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, rows_params + cte_params + limit_params + facet_params)
+        rows = cursor.fetchall()
+    total, counts, entry_ranks = 0, {}, []
+    for value_id, count, ids, ranks in rows:
+        if value_id == -1:
+            total = count or 0
+            entry_ranks = [(pk, float(rank)) for pk, rank in zip(ids or [], ranks or [], strict=True)]
+        elif count:
+            counts[value_id] = count
+    return BackendPage(count=total, entry_ranks=entry_ranks, facet_counts=counts)
 
 
 def _facets(cursor, where, params, keys, match_sql, match_params, owner_of):
@@ -144,28 +206,26 @@ def _facets(cursor, where, params, keys, match_sql, match_params, owner_of):
     return total, counts
 
 
-def _facets_from_bitmaps(cursor, query: SearchQuery, keys, match_params, owner_of, *, where=(), where_params=()):
-    """AND/OR the per-value bitmaps (migration 0005), then one ``bit_count`` per value.
+def _bitmap_sql(query: SearchQuery, keys, match_params, owner_of, *, scope_ids_sql: str | None, scope_params):
+    """The CTEs ``m`` and ``c`` (the filter bitmaps) and a SELECT of ``(value_id, count)`` per facet value.
 
-    Keywords, supplier and price limits have no bitmaps: the ids of the rows matching them are
-    turned into one (``catalog_bitmap_of``), so the facet filters are still pure bit operations.
+    ``scope_ids_sql`` selects the ids (ascending) of the rows matching keywords, supplier or price
+    limits; ``None`` when there are none (the scope is then the framework bitmaps).
     """
     parts, params = [], []
-    needs_rows = not query.text.is_empty or query.suppliers or query.price_max is not None
     for index, ids in enumerate(match_params):
         parts.append(f"(SELECT bit_or(bits) FROM {BITMAPS} WHERE value_id = ANY(%s::bigint[])) AS k{index}")
         params.append(list(ids))
-    if needs_rows:
-        parts.append(f"catalog_bitmap_of(ARRAY(SELECT entry_id FROM {TABLE} WHERE {' AND '.join(where)} "
-                     "ORDER BY entry_id), "
+    if scope_ids_sql is not None:
+        parts.append(f"catalog_bitmap_of(ARRAY({scope_ids_sql}), "
                      f"(SELECT length(bits) FROM {BITMAPS} WHERE value_id = 0)) AS scope")
-        params.extend(where_params)
+        params.extend(scope_params)
     else:
         scope = [-(framework + 1) for framework in query.frameworks] or [0]
         parts.append(f"(SELECT bit_or(bits) FROM {BITMAPS} WHERE value_id = ANY(%s::bigint[])) AS scope")
         params.append(scope)
     common = "scope"
-    if query.in_stock and not needs_rows:
+    if query.in_stock and scope_ids_sql is None:
         parts.append(f"(SELECT bits FROM {BITMAPS} WHERE value_id = -1) AS stock")
         common = "scope & stock"
     flags = [f"k{index}" for index in range(len(keys))]
@@ -176,21 +236,52 @@ def _facets_from_bitmaps(cursor, query: SearchQuery, keys, match_params, owner_o
         cases.append(f"WHEN b.value_id = ANY(%s::bigint[]) THEN c.ex{index}")
         case_params.append(sorted(pk for pk, owner in owner_of.items() if owner == key))
     mask = f"CASE {' '.join(cases)} ELSE c.every END" if cases else "c.every"
-    sql = (
-        f"WITH m AS (SELECT {', '.join(parts)}), "
+    ctes = (
+        # MATERIALIZED: ``every`` and each ``ex`` read ``scope``; inlined, its subquery (the rows
+        # matching keywords or a price limit) would run once per expression.
+        f"m AS MATERIALIZED (SELECT {', '.join(parts)}), "
         f"c AS (SELECT {every} AS every"
         + "".join(f", {expression} AS ex{index}" for index, expression in enumerate(excepts))
-        + " FROM m) "
-        f"SELECT -1, bit_count(c.every) FROM c UNION ALL "
-        f"SELECT b.value_id, bit_count(b.bits & {mask}) FROM {BITMAPS} b, c WHERE b.value_id > 0"
+        + " FROM m)"
     )
-    cursor.execute(sql, params + case_params)
-    total, counts = 0, {}
+    facet_sql = f"SELECT b.value_id, bit_count(b.bits & {mask}) AS count FROM {BITMAPS} b, c WHERE b.value_id > 0"
+    return ctes, params, facet_sql, case_params
+
+
+def _bitmap_counts(cursor, query: SearchQuery, keys, match_params, owner_of, *, where=(), where_params=(),
+                   with_universe=False):
+    """The total, the count of every facet value, and (``with_universe``) the entries of the frameworks."""
+    needs_rows = not query.text.is_empty or query.suppliers or query.price_max is not None
+    ctes, params, facet_sql, case_params = _bitmap_sql(
+        query, keys, match_params, owner_of,
+        scope_ids_sql=f"SELECT entry_id FROM {TABLE} WHERE {' AND '.join(where)} ORDER BY entry_id" if needs_rows else None,
+        scope_params=list(where_params))
+    universe_sql, universe_params = "", []
+    if with_universe and query.frameworks:
+        universe_sql = (f"SELECT -2, (SELECT bit_count(bit_or(bits)) FROM {BITMAPS} "
+                        "WHERE value_id = ANY(%s::bigint[])) UNION ALL ")
+        universe_params = [[-(framework + 1) for framework in query.frameworks]]
+    cursor.execute(f"WITH {ctes} {universe_sql}SELECT -1, bit_count(c.every) FROM c UNION ALL {facet_sql}",
+                   params + universe_params + case_params)
+    total, counts, universe = 0, {}, None
     for value_id, count in cursor.fetchall():
         if value_id == -1:
             total = count or 0
+        elif value_id == -2:
+            universe = count
         elif count:
             counts[value_id] = count
+    return total, counts, universe
+
+
+def _facets_from_bitmaps(cursor, query: SearchQuery, keys, match_params, owner_of, *, where=(), where_params=()):
+    """AND/OR the per-value bitmaps (migration 0005), then one ``bit_count`` per value.
+
+    Keywords, supplier and price limits have no bitmaps: the ids of the rows matching them are
+    turned into one (``catalog_bitmap_of``), so the facet filters are still pure bit operations.
+    """
+    total, counts, _universe = _bitmap_counts(cursor, query, keys, match_params, owner_of, where=where,
+                                              where_params=where_params)
     return total, counts
 
 

@@ -57,3 +57,58 @@ def test_bitmap_facets_equal_scanned_facets_before_and_after_a_rebuild(corpus, q
         rebuilt = _facets_from_bitmaps(cursor, parsed, keys, match_params, owner_of)
     assert scanned == from_bitmaps == rebuilt
     assert scanned[0] == search_listings(user=None, query=query).count
+
+
+@pytest.mark.parametrize("query", [
+    {"q": "backup"}, {"q": "backup", "data_location": ["peru", "eu"]}, {"q": "backup OR website", "lot": "LOT"},
+    {"q": "hosting", "data_location": "peru", "free_trial": "false"}, {"q": "backup -chat", "sort": "price"},
+    {"q": "email OR website", "sort": "-price", "price_max": "1"}, {"q": "website", "sort": "newest"},
+    {"q": "zeppelin"}, {"q": "backup", "in_stock": "true"}, {"q": "backup", "category": "STORE"},
+    {"data_location": "peru"}, {"data_location": ["peru", "usa"], "price_max": "0.15"}, {"price_max": "0.1"},
+    {"lot": "LOT", "free_trial": "true", "framework": "FRAMEWORK"}, {"framework": "FRAMEWORK", "data_location": "eu"},
+    {"framework": "FRAMEWORK", "price_max": "0.12"}, {"framework": "FRAMEWORK"},
+])
+@pytest.mark.parametrize("offset,limit", [(0, 20), (0, 2), (1, 2), (3, 20), (10, 5)])
+def test_page_total_and_facets_with_facets_equal_the_separate_queries(corpus, query, offset, limit):
+    """Keyword searches with facets run as one statement; filter searches pick how to find their page
+    from the bitmap counts. Both give what the page query, COUNT and the scanning ``_facets`` give."""
+    from catalog.search import postgres, service
+
+    framework = corpus["lot"].framework_id
+    query = {k: (str(corpus["lot"].pk) if v == "LOT" else str(corpus["store"].pk) if v == "STORE"
+                 else str(framework) if v == "FRAMEWORK" else v) for k, v in query.items()}
+    parsed, _suggestion = service._prepare(query)
+    selected, owner_of, _dictionary = service._selection(parsed)
+    combined = postgres.run(parsed, selected=selected, owner_of=owner_of, offset=offset, limit=limit,
+                            with_facets=True)
+    separate = postgres.run(parsed, selected=selected, owner_of=owner_of, offset=offset, limit=limit,
+                            with_facets=False)
+    keys = list(selected)
+    where, params = postgres._common(parsed)
+    with connection.cursor() as cursor:
+        total, counts = postgres._facets(cursor, where, params, keys, ["(facet_array && %s::int[])" for _ in keys],
+                                         [sorted(selected[key]) for key in keys], owner_of)
+    assert combined.entry_ranks == separate.entry_ranks
+    assert combined.count == separate.count == total
+    assert combined.facet_counts == counts
+
+
+def test_a_filter_search_walks_the_hash_index_only_when_its_matches_are_dense(corpus, monkeypatch):
+    from catalog.search import postgres
+
+    framework = str(corpus["lot"].framework_id)
+    orders = []
+    real_execute = connection.cursor().__class__.execute
+
+    def spy(self, sql, params=None):
+        if sql.startswith("SELECT entry_id"):
+            orders.append(sql.split(" ORDER BY ")[1].split(" LIMIT")[0])
+        return real_execute(self, sql, params)
+
+    monkeypatch.setattr(connection.cursor().__class__, "execute", spy)
+    dense = search_listings(user=None, query={"framework": framework, "data_location": "peru"})
+    monkeypatch.setattr(postgres, "WALK_MAX_ROWS", 1)
+    sparse = search_listings(user=None, query={"framework": framework, "data_location": "peru"})
+    assert orders == ["tie_hash ASC", "tie_hash + 0 ASC"]
+    assert [hit.listing_id for hit in dense.results] == [hit.listing_id for hit in sparse.results]
+    assert dense.count == sparse.count == 3
