@@ -14,6 +14,8 @@ from catalog.search.query import WORD_RE, SearchQuery, parse_query
 from catalog.search.types import SearchHit, SearchResult
 
 MAX_PAGE_SIZE = 100
+HIT_FIELDS = ("listing", "version__number", "version__category_ids", "title", "summary", "supplier",
+              "supplier_name", "framework", "lot", "unit", "unit_price", "in_stock")
 
 
 def backend():
@@ -21,7 +23,8 @@ def backend():
 
 
 def attribute_keys() -> set[str]:
-    return set(AttributeDefinition.objects.values_list("key", flat=True).distinct())
+    # order_by(): the default ordering (lot, position) would join the lot and widen the DISTINCT.
+    return set(AttributeDefinition.objects.order_by().values_list("key", flat=True).distinct())
 
 
 def correct_typos(query: SearchQuery) -> dict[str, str]:
@@ -76,7 +79,9 @@ def _selection(parsed: SearchQuery) -> tuple[dict[str, set[int]], dict[int, str]
 def _hits(entry_ranks: list[tuple[int, float]], words: set[str]) -> list[SearchHit]:
     if not entry_ranks:
         return []
-    entries = SearchEntry.objects.select_related("version").in_bulk([pk for pk, _rank in entry_ranks])
+    # Only what a hit shows: the entry's and version's texts and JSON are large.
+    entries = (SearchEntry.objects.select_related("version")
+               .only(*HIT_FIELDS).in_bulk([pk for pk, _rank in entry_ranks]))
     category_ids = {c for e in entries.values() for c in e.version.category_ids}
     names = dict(NeedCategory.objects.filter(pk__in=category_ids).values_list("pk", "name"))
     hits = []
