@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 
 from agreements.models import Admission, CeilingPrice, FrameworkAgreement, Lot, Membership, Organization
 from audit.models import AuditEvent
+from tests.conftest import requires_postgres
 
 pytestmark = pytest.mark.django_db
 
@@ -104,3 +105,23 @@ def test_seed_demo_refuses_when_debug_is_off():
         "organizations": 0, "users": 0, "memberships": 0, "frameworks": 0, "lots": 0, "ceilings": 0,
         "admissions": 0, "audit_events": 0,
     }
+
+
+@requires_postgres
+def test_seed_demo_leaves_planner_statistics_for_what_search_reads():
+    from django.db import connection
+
+    from catalog.bulk import SEARCH_TABLES
+    from catalog.models import SearchEntry
+
+    _seed()
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname, reltuples FROM pg_class WHERE relname = ANY(%s)", [list(SEARCH_TABLES)])
+        estimates = dict(cursor.fetchall())
+    entries = SearchEntry.objects.count()
+    assert entries >= 1500
+    # ANALYZE reads all of a table this small, so its row estimate is exact (-1 means never analysed).
+    assert estimates["catalog_searchentry"] == entries
+    assert estimates["catalog_searchfacets"] == entries
+    assert estimates["catalog_facetbitmap"] > 0

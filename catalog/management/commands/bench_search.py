@@ -23,7 +23,7 @@ from django.db import connection
 from django.db.models import Q
 
 from agreements.models import Admission, CeilingPrice, FrameworkAgreement, Lot, Organization
-from catalog.bulk import bulk_publish, generate, leaves_by_lot, seed_attributes, seed_taxonomy
+from catalog.bulk import SEARCH_TABLES, bulk_publish, generate, leaves_by_lot, seed_attributes, seed_taxonomy
 from catalog.models import Listing, NeedCategory, SearchEntry, SearchFacetValue
 from catalog.search.query import parse_query
 from catalog.search.service import attribute_keys, search_listings
@@ -160,8 +160,7 @@ class Command(BaseCommand):
             return
         self.out("VACUUM ANALYZE…")
         with connection.cursor() as cursor:
-            for table in ("catalog_searchentry", "catalog_searchterm", "catalog_searchfacetvalue",
-                          "catalog_searchfacets", "catalog_facetbitmap"):
+            for table in SEARCH_TABLES:
                 cursor.execute(f"VACUUM ANALYZE {table}")
 
     def _queries(self, framework, categories, count: int) -> list[dict]:
