@@ -90,6 +90,37 @@ payload_text = _one_shot_payload_encoder()
 payload_text.__doc__ = "The canonical text of a payload: sorted keys, no spaces, UTF-8 as is."
 
 
+def canonical_frame(
+    actor_id: int | None,
+    actor_name: str,
+    organization_id: int | None,
+    organization_name: str,
+    action: str,
+    target_type: str,
+    target_id: str,
+    payload_canonical: str,
+) -> tuple[str, str, str, str]:
+    """The canonical text of an event around the three values that place it in the chain.
+
+    ``f0 + occurred_at_text + f1 + prev_hash + f2 + str(sequence) + f3`` is exactly
+    ``canonical_bytes(event_fields(...))`` decoded: the keys of ``event_fields`` in sorted order,
+    strings escaped by the json module's own escaper, the payload already canonical
+    (``payload_text``). Verification fills the frame in Python (``hash_of_texts``); on PostgreSQL
+    the writer fills it in SQL once it holds the chain lock (``audit.services``). ``tests/audit``
+    proves every way gives the same digest.
+    """
+    q = _json_string
+    actor_id_text = "null" if actor_id is None else str(int(actor_id))
+    organization_id_text = "null" if organization_id is None else str(int(organization_id))
+    return (
+        f'{{"action":{q(action)},"actor":{q(actor_name)},"actor_id":{actor_id_text},"occurred_at":"',
+        f'","organization":{q(organization_name)},"organization_id":{organization_id_text},'
+        f'"payload":{payload_canonical},"prev_hash":"',
+        '","sequence":',
+        f',"target_id":{q(target_id)},"target_type":{q(target_type)}}}',
+    )
+
+
 def hash_of_texts(
     sequence: int,
     occurred_at_text: str,
@@ -103,24 +134,13 @@ def hash_of_texts(
     payload_canonical: str,
     prev_hash: str,
 ) -> str:
-    """The same digest as ``compute_hash(event_fields(...))``, built without the generic encoder.
-
-    Verification hashes every stored event, so it writes the canonical text directly: the keys
-    of ``event_fields`` in sorted order, strings escaped by the json module's own escaper, the time
-    and payload already in canonical text (``timestamp_text``, ``payload_text``). ``tests/audit``
-    proves both ways give the same digest.
-    """
-    q = _json_string
-    actor_id_text = "null" if actor_id is None else int(actor_id)
-    organization_id_text = "null" if organization_id is None else int(organization_id)
-    text = (
-        f'{{"action":{q(action)},"actor":{q(actor_name)},"actor_id":{actor_id_text},'
-        f'"occurred_at":{q(occurred_at_text)},"organization":{q(organization_name)},'
-        f'"organization_id":{organization_id_text},"payload":{payload_canonical},'
-        f'"prev_hash":{q(prev_hash)},"sequence":{int(sequence)},'
-        f'"target_id":{q(target_id)},"target_type":{q(target_type)}}}'
-    )
-    return hashlib.sha256(text.encode()).hexdigest()
+    """The same digest as ``compute_hash(event_fields(...))``, built without the generic encoder:
+    the time and payload come in canonical text (``timestamp_text``, ``payload_text``). The time
+    and the previous hash need no escaping (digits, letters and ``-:.+T``; a stored value that
+    did would fail to match anyway)."""
+    f0, f1, f2, f3 = canonical_frame(actor_id, actor_name, organization_id, organization_name, action,
+                                     target_type, target_id, payload_canonical)
+    return hashlib.sha256(f"{f0}{occurred_at_text}{f1}{prev_hash}{f2}{int(sequence)}{f3}".encode()).hexdigest()
 
 
 def hash_of_event(event: Any) -> str:
