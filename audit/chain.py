@@ -22,9 +22,21 @@ def _default(value: Any) -> Any:
     return str(value)
 
 
+def _json_number(text: str) -> float | int:
+    """A JSON number with a fraction or exponent, as PostgreSQL's jsonb gives it back: jsonb keeps
+    numbers as exact decimals, so a float with an integral value written ``1e+16`` reads back as
+    ``10000000000000000`` (an int) and ``-0.0`` as ``0``; such values become ints here, before
+    hashing, so the hash covers what is stored. Other floats read back as the same float."""
+    value = float(text)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError("NaN and infinite numbers cannot be stored in an audit payload.")
+    return int(value) if value.is_integer() and ("e" in text.lower() or value == 0) else value
+
+
 def normalize_payload(payload: dict[str, Any] | None) -> dict[str, Any]:
     """Turn a payload into plain JSON types, exactly as it will read back from the database."""
-    return json.loads(json.dumps(payload or {}, default=_default, sort_keys=True))
+    return json.loads(json.dumps(payload or {}, default=_default, sort_keys=True), parse_float=_json_number,
+                      parse_constant=_json_number)
 
 
 def canonical_bytes(fields: dict[str, Any]) -> bytes:
@@ -62,6 +74,11 @@ def event_fields(
 
 def compute_hash(fields: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_bytes(fields)).hexdigest()
+
+
+# PostgreSQL expression for ``timestamp_text`` of a timestamptz (``%s``: the column or value).
+# The writer hashes it and the verifier reads it; a test compares it with the Python function.
+UTC_ISO_TEXT_SQL = "to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
 
 
 def timestamp_text(occurred_at: datetime) -> str:

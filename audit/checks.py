@@ -22,3 +22,26 @@ def sqlite_mode_warnings(database: dict) -> list[checks.CheckMessage]:
             id="audit.W001",
         )
     ]
+
+
+@checks.register()
+def postgresql_driver_is_psycopg2(app_configs, **kwargs):
+    """The PostgreSQL append (audit.services) sends two statements in one round trip and reads the
+    last one's rows, which is how psycopg2 behaves; psycopg 3 leaves the cursor on the first."""
+    return psycopg_errors(settings.DATABASES.get("default", {}))
+
+
+def psycopg_errors(database: dict, *, psycopg3: bool | None = None) -> list[checks.CheckMessage]:
+    if not database.get("ENGINE", "").endswith("postgresql"):
+        return []
+    if psycopg3 is None:
+        from django.db.backends.postgresql.psycopg_any import is_psycopg3 as psycopg3
+    if not psycopg3:
+        return []
+    return [
+        checks.Error(
+            "Django is using psycopg 3; the audit chain writer needs psycopg2 (as pinned in requirements.txt).",
+            hint="Uninstall psycopg (3) or install the pinned psycopg2-binary.",
+            id="audit.E001",
+        )
+    ]

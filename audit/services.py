@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from audit import chain
 from audit.models import AuditEvent
-from audit.verify import UtcIsoText
 
 # Any constant: the advisory lock that serializes appends on PostgreSQL.
 CHAIN_LOCK_KEY = 7_310_001
@@ -54,7 +53,7 @@ def _append_postgresql(*, actor, actor_name: str, organization_id: int | None, o
                                            organization_name, action, target_type, target_id,
                                            chain.payload_text(payload))
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
-    time_text = UtcIsoText.template % {"expressions": "placed.occurred_at"}
+    time_text = chain.UTC_ISO_TEXT_SQL % "placed.occurred_at"
     sql = f"""
         SELECT pg_advisory_xact_lock(%(lock)s);
         WITH head AS MATERIALIZED (
@@ -80,6 +79,9 @@ def _append_postgresql(*, actor, actor_name: str, organization_id: int | None, o
         "payload": json.dumps(payload), "f0": f0, "f1": f1, "f2": f2, "f3": f3,
     }
     with connection.cursor() as cursor:
+        # Two statements in one round trip, so the head is read with a snapshot taken after the
+        # lock is granted; psycopg2 leaves the cursor on the last one's rows (a system check,
+        # audit.checks, refuses another driver).
         cursor.execute(sql, params)
         pk, sequence, occurred_at, prev_hash, digest = cursor.fetchone()
     event = AuditEvent(

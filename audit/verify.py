@@ -49,7 +49,7 @@ class UtcIsoText(Func):
     both spellings.
     """
 
-    template = "to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
+    template = chain.UTC_ISO_TEXT_SQL % "%(expressions)s"
     output_field = TextField()
 
 
@@ -84,13 +84,12 @@ def _rows(chunk_size: int, after_sequence: int = 0, until_sequence: int | None =
         )
         .iterator(chunk_size=chunk_size)
     )
-    time_text = _sqlite_timestamp_text if sqlite else str
     payload_text = chain.payload_text
     decode = json.JSONDecoder().raw_decode
     for sequence, occurred, actor_id, actor, org_id, org, action, target_type, target_id, payload, prev, stored in rows:
         yield (
             sequence,
-            time_text(occurred),
+            _sqlite_timestamp_text(occurred) if sqlite else occurred,
             actor_id,
             actor,
             org_id,

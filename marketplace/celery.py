@@ -1,12 +1,23 @@
 import os
 
 from celery import Celery
+from celery.signals import beat_init, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
 
 app = Celery("marketplace")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+@beat_init.connect
+def refuse_the_in_process_transport(sender=None, **kwargs):
+    """Without CELERY_BROKER_URL tasks run eagerly in the web process; a worker or beat started
+    then would sit on the in-process transport and never see a task (beat's jobs would vanish)."""
+    if str(app.conf.broker_url or "").startswith("memory://"):
+        raise SystemExit("Set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0) before starting a Celery worker or "
+                         "beat: without it tasks run in the web process and nothing would reach this one.")
 
 
 @app.task(name="marketplace.ping")

@@ -187,11 +187,17 @@ SPECTACULAR_SETTINGS = {
 
 # Celery: eager in the embedded default, Redis when CELERY_BROKER_URL is set.
 _broker = os.environ.get("CELERY_BROKER_URL", "")
-# Unset: tasks run eagerly, and the in-memory transport stands in for a broker, so kombu never
-# falls back to its default (an AMQP server on localhost) nor warns "No hostname was supplied".
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not _broker)
+if not _broker and not CELERY_TASK_ALWAYS_EAGER:
+    raise ImproperlyConfigured(
+        "CELERY_TASK_ALWAYS_EAGER is off but CELERY_BROKER_URL is not set: tasks would be sent nowhere. "
+        "Set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0) or leave CELERY_TASK_ALWAYS_EAGER unset."
+    )
+# Unset (eager tasks): the in-process transport stands in for a broker, so kombu never falls back
+# to its default (an AMQP server on localhost) nor warns "No hostname was supplied". A worker or
+# beat refuses to start on it (marketplace/celery.py): it would receive nothing.
 CELERY_BROKER_URL = _broker or "memory://localhost/"
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", _broker or None)
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not _broker)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -274,17 +274,6 @@ def _bitmap_counts(cursor, query: SearchQuery, keys, match_params, owner_of, *, 
     return total, counts, universe
 
 
-def _facets_from_bitmaps(cursor, query: SearchQuery, keys, match_params, owner_of, *, where=(), where_params=()):
-    """AND/OR the per-value bitmaps (migration 0005), then one ``bit_count`` per value.
-
-    Keywords, supplier and price limits have no bitmaps: the ids of the rows matching them are
-    turned into one (``catalog_bitmap_of``), so the facet filters are still pure bit operations.
-    """
-    total, counts, _universe = _bitmap_counts(cursor, query, keys, match_params, owner_of, where=where,
-                                              where_params=where_params)
-    return total, counts
-
-
 def suggest(word: str) -> str | None:
     with connection.cursor() as cursor:
         cursor.execute(

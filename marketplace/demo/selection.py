@@ -80,3 +80,22 @@ def seed_selection(out) -> None:
     )
     out(f"  requirement, ended search ({search.result_count} results), award to {award.supplier.name}"
         + (f", draft order {order.pk}" if order is not None else ""))
+    contractor_login(award.supplier)
+
+
+CONTRACTOR = "contractor"
+
+
+def contractor_login(supplier) -> None:
+    """A demo login at whichever supplier won the demo award (the search decides who), so the
+    order can be tried from both sides: the approver activates it, the contractor posts usage."""
+    from agreements.models import Membership
+    from agreements.services import membership_add
+    from marketplace.demo.agreements import DEMO_PASSWORD
+
+    user, created = get_user_model().objects.get_or_create(
+        username=CONTRACTOR, defaults={"email": f"{CONTRACTOR}@demo.example", "first_name": "Contractor"})
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+    membership_add(user=user, organization=supplier, role=Membership.Role.PUBLISHER)

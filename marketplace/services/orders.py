@@ -602,7 +602,7 @@ def _accept_usage_in_one_statement(*, order: CallOffOrder, line: OrderLine, amou
                                    amount, remaining_after, source, posted_by_id, created_at)
             SELECT %(order)s, l.id, %(quantity)s, %(occurred_at)s, %(key)s, %(accepted)s, '',
                    %(amount)s, o.cap - o.spent, %(source)s, %(posted_by)s, %(created_at)s
-            FROM o CROSS JOIN l
+            FROM o LEFT JOIN l ON TRUE  -- no line row: line_id NULL fails NOT NULL, the whole statement undone
             RETURNING id, remaining_after
         )
         SELECT r.id, r.remaining_after, now_.status, now_.spent, now_.cap

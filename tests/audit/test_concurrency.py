@@ -59,6 +59,8 @@ def test_concurrent_appends_keep_the_chain_linear():
         {"ñandú": "Perú Compras — año", "emoji": "\U0001F4B8", "cjk": "政府采购", "rtl": "مناقصة"},
         {"nested": {"b": [1, 2.5, None, True, False], "a": {"z": "", "y": -1}}, "big": 12345678901234567890},
         {"amount": "12.50", "keys": {"10": 1, "9": 2, "a b": 3}},
+        # Floats as jsonb keeps them: 1e16 reads back as an int, -0.0 as 0, 1e-05 as the same float.
+        {"big": 1e16, "negative_zero": -0.0, "small": 1e-05, "weight": 0.3, "whole": 2.0, "huge": 1.5e300},
     ],
 )
 def test_the_hash_written_by_postgresql_is_the_python_canonical_hash(payload):

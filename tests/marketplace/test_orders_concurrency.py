@@ -157,3 +157,70 @@ def test_each_threshold_notifies_exactly_once_under_concurrency():
         assert sorted(rows) == sorted(recipients)
     assert Notification.objects.count() == 12
     assert len(mail.outbox) == 12
+
+
+def _post_while_the_order_row_is_held(order, supplier, change: dict, *, quantity: str, key: str):
+    """Hold the order's row lock in this thread, changed by ``change``; post from another thread,
+    which waits on the lock; commit once it waits. The post then re-reads the changed row."""
+    import time
+
+    from django.db import transaction
+
+    outcome = {}
+
+    def post():
+        try:
+            outcome["value"] = order_record_usage(actor=supplier, order_id=order.pk, line_id=order.lines.get().pk,
+                                                  quantity=quantity, occurred_at="2026-03-10T12:00:00Z",
+                                                  idempotency_key=key)
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        CallOffOrder.objects.select_for_update().filter(pk=order.pk).update(**change)
+        poster = threading.Thread(target=post)
+        poster.start()
+        with connection.cursor() as cursor:
+            for _ in range(500):
+                cursor.execute("SELECT pg_stat_clear_snapshot()")  # else the view is frozen for the transaction
+                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()")
+                if cursor.fetchone()[0]:
+                    break
+                time.sleep(0.01)
+            else:
+                raise AssertionError("the post never waited for the order's row lock")
+    poster.join(timeout=30)
+    return outcome["value"]
+
+
+def test_a_cap_lowered_while_a_post_waits_is_seen_and_its_threshold_recorded():
+    order = OrderFactory(cap=Decimal("100.00"))
+    supplier = order_parties(order)["supplier"]
+    order_record_usage(actor=supplier, order_id=order.pk, line_id=order.lines.get().pk, quantity="225",
+                       occurred_at="2026-03-10T12:00:00Z", idempotency_key="first")  # 45.00
+
+    # 45 + 2 = 47: no threshold of a cap of 100, but 51 % of the cap of 92 set meanwhile.
+    outcome = _post_while_the_order_row_is_held(order, supplier, {"cap": Decimal("92.00")}, quantity="10", key="k")
+
+    order.refresh_from_db()
+    assert (outcome.accepted, outcome.record.remaining_after) == (True, Decimal("45.00"))
+    assert order.spent == Decimal("47.00")
+    crossing = ThresholdCrossing.objects.get(order=order)
+    assert (crossing.threshold, crossing.cap_at_crossing, crossing.spent_at_crossing) == (
+        50, Decimal("92.00"), Decimal("47.00"))
+
+
+def test_an_order_terminated_while_a_post_waits_refuses_it_and_changes_nothing():
+    order = OrderFactory(cap=Decimal("100.00"))
+    supplier = order_parties(order)["supplier"]
+    order_record_usage(actor=supplier, order_id=order.pk, line_id=order.lines.get().pk, quantity="100",
+                       occurred_at="2026-03-10T12:00:00Z", idempotency_key="first")  # 20.00
+
+    outcome = _post_while_the_order_row_is_held(order, supplier, {"status": CallOffOrder.Status.TERMINATED},
+                                                quantity="10", key="k")
+
+    order.refresh_from_db()
+    assert (outcome.record.status, outcome.record.reason, outcome.record.remaining_after) == (
+        "rejected", "order_not_active", Decimal("80.00"))
+    assert (order.spent, order.lines.get().spent) == (Decimal("20.00"), Decimal("20.00"))
+    assert UsageRecord.objects.filter(order=order, status="accepted").count() == 1

@@ -125,3 +125,34 @@ def test_seed_demo_leaves_planner_statistics_for_what_search_reads():
     assert estimates["catalog_searchentry"] == entries
     assert estimates["catalog_searchfacets"] == entries
     assert estimates["catalog_facetbitmap"] > 0
+
+
+def test_demo_order_can_be_activated_and_used_by_the_demo_logins():
+    from marketplace.models import CallOffOrder
+
+    output = _seed()
+
+    def client_as(username):
+        client = APIClient()
+        token = client.post("/api/v1/auth/token/", {"username": username, "password": DEMO_PASSWORD},
+                            format="json").json()["token"]
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+        return client
+
+    order = CallOffOrder.objects.get()
+    assert f"contractor publisher at {order.supplier.name}" in " ".join(output.split())
+    assert client_as("approver").post(f"/api/v1/orders/{order.pk}/activate/", {}, format="json").status_code == 200
+    line = order.lines.get()
+    posted = client_as("contractor").post(
+        f"/api/v1/orders/{order.pk}/usage/",
+        {"line": line.pk, "quantity": "10", "occurred_at": f"{order.start_date}T12:00:00Z", "idempotency_key": "demo-1"},
+        format="json")
+    assert posted.status_code == 201, posted.json()
+    assert posted.json()["status"] == "accepted"
+    order.refresh_from_db()
+    assert order.spent == posted.json()["amount"] if isinstance(posted.json()["amount"], type(order.spent)) \
+        else str(order.spent) == posted.json()["amount"]
+    # Seeding again changes nothing: one contractor, one membership.
+    _seed()
+    assert get_user_model().objects.filter(username="contractor").count() == 1
+    assert Membership.objects.filter(user__username="contractor").count() == 1

@@ -142,3 +142,20 @@ def test_broker_url_turns_off_eager_tasks_and_is_the_result_backend():
 def test_django_debug_values(value, expected):
     env = {"DJANGO_DEBUG": value, "DJANGO_SECRET_KEY": secrets.token_urlsafe(50)}
     assert _settings(**env)["DEBUG"] is expected
+
+
+def test_tasks_not_eager_without_a_broker_is_a_clear_start_up_error():
+    result = _run(["manage.py", "check"], CELERY_TASK_ALWAYS_EAGER="0")
+
+    assert result.returncode != 0
+    assert "CELERY_BROKER_URL is not set: tasks would be sent nowhere" in result.stderr
+
+
+def test_a_worker_refuses_to_start_without_a_broker():
+    celery = str(Path(sys.executable).with_name("celery"))
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp")}
+    result = subprocess.run([celery, "-A", "marketplace", "worker", "--pool=solo", "--loglevel=error"],
+                            cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60, check=False)
+
+    assert result.returncode != 0
+    assert "Set CELERY_BROKER_URL" in result.stdout + result.stderr

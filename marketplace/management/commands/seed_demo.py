@@ -2,9 +2,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from agreements.models import Membership
 from marketplace.demo.agreements import DEMO_PASSWORD, USERS, seed_frameworks, seed_parties
 from marketplace.demo.catalog import seed_catalog
-from marketplace.demo.selection import seed_selection
+from marketplace.demo.selection import CONTRACTOR, seed_selection
 
 
 class Command(BaseCommand):
@@ -30,3 +31,7 @@ class Command(BaseCommand):
         out(self.style.SUCCESS("Demo data ready. Sign in with any of these users, password " + DEMO_PASSWORD + ":"))
         for username, _org_key, roles in USERS:
             out(f"  {username:<10} {', '.join(roles)}")
+        contractor = Membership.objects.filter(user__username=CONTRACTOR).select_related("organization").first()
+        if contractor is not None:
+            out(f"  {CONTRACTOR:<10} publisher at {contractor.organization.name}, the supplier on the demo order "
+                "(posts usage once the approver activates it)")
