@@ -1,3 +1,4 @@
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -150,8 +151,7 @@ def test_demo_order_can_be_activated_and_used_by_the_demo_logins():
     assert posted.status_code == 201, posted.json()
     assert posted.json()["status"] == "accepted"
     order.refresh_from_db()
-    assert order.spent == posted.json()["amount"] if isinstance(posted.json()["amount"], type(order.spent)) \
-        else str(order.spent) == posted.json()["amount"]
+    assert order.spent == Decimal(posted.json()["amount"]) > 0
     # Seeding again changes nothing: one contractor, one membership.
     _seed()
     assert get_user_model().objects.filter(username="contractor").count() == 1
