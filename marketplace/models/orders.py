@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from agreements.models import FrameworkAgreement, Organization
 from catalog.models import ListingVersion
@@ -121,8 +122,8 @@ class UsageRecord(models.Model):
     """One posted usage, accepted or rejected. Stored once per (order, idempotency key)."""
 
     class Status(models.TextChoices):
-        ACCEPTED = "accepted", _("Accepted")
-        REJECTED = "rejected", _("Rejected")
+        ACCEPTED = "accepted", pgettext_lazy("usage record", "Accepted")
+        REJECTED = "rejected", pgettext_lazy("usage record", "Rejected")
 
     class Reason(models.TextChoices):
         CAP_EXCEEDED = "cap_exceeded", _("The order's cap would be exceeded")

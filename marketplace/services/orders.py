@@ -313,7 +313,9 @@ def order_amend_cap(*, actor, order_id, cap, justification: str) -> CapAmendment
     if new_cap < order.spent:
         raise ValidationFailed(
             _("The cap cannot be lower than what is already spent (%(spent)s).") % {"spent": order.spent},
-            fields={"cap": [_("Enter %(spent)s or more.") % {"spent": order.spent}]}, code="cap_below_spent",
+            fields={"cap": [_("%(spent)s is already spent: enter that or more.") % {
+                "spent": formats.number_format(order.spent, 2, use_l10n=True, force_grouping=True)}]},
+            code="cap_below_spent",
         )
     if new_cap == order.cap:
         raise ValidationFailed(_("The new cap is the same as the current cap."),

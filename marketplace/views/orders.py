@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -178,6 +180,11 @@ def order_upload_usage(request, pk):
         except DomainError as error:
             _apply_errors(form, error)
         else:
+            counts = Counter(outcome.status for outcome in outcomes)
+            messages.success(request, _(
+                "File read: %(accepted)s rows accepted, %(rejected)s rejected, %(invalid)s not valid. "
+                "Each row's outcome is listed under “Upload result”."
+            ) % {"accepted": counts["accepted"], "rejected": counts["rejected"], "invalid": counts["invalid"]})
             return _rerender(request, pk, status=200, upload_result=outcomes)
     return _rerender(request, pk, upload_form=form)
 

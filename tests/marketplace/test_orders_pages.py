@@ -98,3 +98,49 @@ def test_supplier_uploads_usage_from_the_page():
     assert response.status_code == 200
     assert "Upload result" in response.content.decode()
     assert UsageRecord.objects.get().amount == Decimal("2.00")
+
+
+def test_an_upload_says_at_the_top_how_many_rows_went_each_way_and_names_outcomes_in_words():
+    order = OrderFactory(cap=Decimal("10.00"))
+    supplier = order_parties(order)["supplier"]
+    line = order.lines.get().pk
+    content = ("line,quantity,occurred_at,idempotency_key\n"
+               f"{line},10,2026-03-01T10:00:00Z,r1\n{line},0,2026-03-01T10:00:00Z,r2\n{line},999,2026-03-01T10:00:00Z,r3\n")
+
+    response = _client(supplier).post(f"/orders/{order.pk}/usage/upload/",
+                                      {"file": SimpleUploadedFile("u.csv", content.encode(), content_type="text/csv")})
+
+    page = response.content.decode()
+    assert "File read: 1 rows accepted, 1 rejected, 1 not valid." in page
+    assert page.index("File read:") < page.index("Upload result")
+    assert ">accepted<" not in page and "Not valid" in page
+
+
+def test_a_cap_below_what_is_spent_says_why_on_the_page():
+    order = OrderFactory(cap=Decimal("2000.00"))
+    parties = order_parties(order)
+    from marketplace.services.orders import order_record_usage
+    order_record_usage(actor=parties["supplier"], order_id=order.pk, line_id=order.lines.get().pk, quantity="6000",
+                       occurred_at="2026-03-01T10:00:00Z", idempotency_key="k")  # 1,200.00
+
+    response = _client(parties["approver"]).post(f"/orders/{order.pk}/amend-cap/",
+                                                 {"cap": "100.00", "justification": "Budget cut"})
+
+    assert response.status_code == 400
+    assert "1,200.00 is already spent: enter that or more." in response.content.decode()
+    order.refresh_from_db()
+    assert order.cap == Decimal("2000.00")
+
+
+def test_usage_outcomes_agree_in_spanish():
+    order = OrderFactory(cap=Decimal("1.00"))
+    parties = order_parties(order)
+    from marketplace.services.orders import order_record_usage
+    for key, quantity in (("a", "1"), ("b", "100")):  # 0.20 accepted, 20.00 refused
+        order_record_usage(actor=parties["supplier"], order_id=order.pk, line_id=order.lines.get().pk,
+                           quantity=quantity, occurred_at="2026-03-01T10:00:00Z", idempotency_key=key)
+
+    page = _client(parties["approver"]).get(f"/orders/{order.pk}/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    assert "Aceptado</span>" in page and "Rechazado</span>" in page
+    assert "Rechazada</span>" not in page

@@ -46,8 +46,8 @@ def test_seed_demo_twice_gives_the_same_data():
     assert second == first
     assert {key: value for key, value in first.items() if key != "audit_events"} == {
         "organizations": 36,  # 1 authority, 2 buyers, 1 oversight body, 32 suppliers
-        "users": 7,
-        "memberships": 8,  # buyer2 holds two roles
+        "users": 8,  # the seven of the README's table and "contractor"
+        "memberships": 9,  # buyer2 holds two roles
         "frameworks": 2,
         "lots": 6,
         "ceilings": 13,
@@ -156,3 +156,14 @@ def test_demo_order_can_be_activated_and_used_by_the_demo_logins():
     _seed()
     assert get_user_model().objects.filter(username="contractor").count() == 1
     assert Membership.objects.filter(user__username="contractor").count() == 1
+
+
+def test_seeding_again_adds_the_contractor_login_to_an_older_demo_database():
+    _seed()
+    Membership.objects.filter(user__username="contractor").delete()
+    get_user_model().objects.filter(username="contractor").delete()  # as seeded before the login existed
+
+    output = _seed()
+
+    assert Membership.objects.filter(user__username="contractor", role="publisher").count() == 1
+    assert "contractor publisher at" in output
