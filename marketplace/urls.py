@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from marketplace import views
 from marketplace.security import ThrottledLoginView
+from marketplace.views.notifications import notification_list, notification_read
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,6 +14,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("marketplace.api.urls")),
     path("orders/", include("marketplace.urls_orders")),
+    path("notifications/", notification_list, name="notifications"),
+    path("notifications/read/", notification_read, name="notifications-read"),
     path("", include("catalog.urls")),
     path("competitions/", include("marketplace.urls_competitions")),
     path("buyer/", include("marketplace.urls_selection")),

@@ -50,3 +50,16 @@ def notify_organization(
         transaction.on_commit(lambda: send_notification_emails.delay(ids))
     return created
 
+
+
+def notifications_mark_read(*, user, notification_id=None) -> int:
+    """Mark the user's unread notifications read: one (``notification_id``) or all. Only ever the
+    user's own; returns how many changed (0 for someone else's id, or one already read)."""
+    from django.utils import timezone
+
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if notification_id is not None:
+        if not str(notification_id).isdigit():
+            return 0
+        unread = unread.filter(pk=int(notification_id))
+    return unread.update(read_at=timezone.now())

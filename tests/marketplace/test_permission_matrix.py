@@ -117,6 +117,8 @@ MATRIX: dict[str, str | dict[str, str]] = {
     "api-oversight-trail-check": "401 403 403 403 403 403 405",
     "api-oversight-flags": OVERSIGHT_API,
     "orders:list": SIGNED_IN_PAGE,
+    "notifications": SIGNED_IN_PAGE,  # each user's own: tests/marketplace/test_notifications_pages.py
+    "notifications-read": POST_ONLY_PAGE,
     "orders:detail": ORDER_PAGE,
     **{f"orders:{action}": POST_ONLY_PAGE for action in (
         "activate", "amend-cap", "terminate", "complete", "upload-usage", "generate-statement")},
