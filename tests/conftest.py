@@ -13,6 +13,17 @@ requires_postgres = pytest.mark.skipif(
 )
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language: a request with Accept-Language: es activates
+    Spanish in the thread (LocaleMiddleware) and the test client leaves it active afterwards."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
 

@@ -483,13 +483,32 @@ def order_record_usage(
                 return outcome
         return _accept_usage(order=order, line=line, amount=amount, fields=common)
     except _Rejected as rejection:
-        return _store_rejection(order_id=order.pk, reason=rejection.reason, fields=common,
-                                remaining=rejection.remaining)
+        outcome = _store_rejection(order_id=order.pk, reason=rejection.reason, fields=common,
+                                   remaining=rejection.remaining)
     except IntegrityError:
         existing = UsageRecord.objects.filter(order_id=order.pk, idempotency_key=key).first()
         if existing is None:
             raise
-        return UsageOutcome(existing, replayed=True)
+        outcome = UsageOutcome(existing, replayed=True)
+    if outcome.replayed:
+        _require_same_usage(outcome.record, fields=common)
+    return outcome
+
+
+def _require_same_usage(record: UsageRecord, *, fields: dict) -> None:
+    """A replay must be the same usage: same line, quantity and time of use. A key reused for
+    different usage is a client error (two meter readings sharing an id), refused with 409 so it
+    is not mistaken for an accepted post; the first record stands."""
+    if (record.line_id, record.quantity, record.occurred_at) == (
+            fields["line_id"], fields["quantity"], fields["occurred_at"]):
+        return
+    raise Conflict(
+        _("This idempotency key was already used for different usage (line, quantity or time of use); "
+          "the first record stands. Use a new key for new usage."),
+        code="idempotency_key_reused",
+        extra={"record": {"status": record.status, "line": record.line_id, "quantity": str(record.quantity),
+                          "occurred_at": record.occurred_at.isoformat(), "amount": str(record.amount)}},
+    )
 
 
 _TARGET_COLUMNS = (
@@ -786,7 +805,7 @@ def order_upload_usage_csv(*, actor, order_id, file, source: str = "csv") -> lis
                 actor=actor, order_id=order.pk, line_id=row.get("line", ""), quantity=row.get("quantity", ""),
                 occurred_at=row.get("occurred_at", ""), idempotency_key=key, source=source, check_permission=False,
             )
-        except ValidationFailed as error:
+        except (ValidationFailed, Conflict) as error:  # not valid, or a key reused for different usage
             outcomes.append(CsvRowOutcome(row=number, idempotency_key=key, status="invalid", code=error.code,
                                           message=error.message, fields=error.fields))
             continue

@@ -260,6 +260,22 @@ def test_post_usage_same_key_returns_the_same_status_and_body():
     assert UsageRecord.objects.count() == 2
 
 
+def test_post_usage_with_a_used_key_for_different_usage_is_409_and_changes_nothing():
+    order = OrderFactory(cap=Decimal("10.00"))
+    client = client_for(order_parties(order)["supplier"])
+    _usage(client, order, "meter-7", quantity="10")
+
+    reused = _usage(client, order, "meter-7", quantity="11")
+
+    assert reused.status_code == 409
+    error = reused.json()["error"]
+    assert error["code"] == "idempotency_key_reused"
+    assert "already used for different usage" in error["message"]
+    assert UsageRecord.objects.count() == 1
+    order.refresh_from_db()
+    assert order.spent == Decimal("2.00")
+
+
 def test_post_usage_with_bad_input_is_400_and_stores_nothing():
     order = OrderFactory(cap=Decimal("10.00"))
     client = client_for(order_parties(order)["supplier"])

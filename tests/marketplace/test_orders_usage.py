@@ -5,7 +5,7 @@ import pytest
 from django.core import mail
 
 from audit.models import AuditEvent
-from common.errors import Forbidden, NotFound, ValidationFailed
+from common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.models import CallOffOrder, Notification, ThresholdCrossing, UsageRecord
 from marketplace.services.orders import order_record_usage
 from tests.marketplace.factories_orders import OrderFactory, order_parties
@@ -64,7 +64,7 @@ def test_same_key_returns_the_first_outcome_and_changes_nothing():
     supplier = order_parties(order)["supplier"]
     first = _post(order, supplier, "10", "meter-1")
 
-    again = _post(order, supplier, "99", "meter-1")
+    again = _post(order, supplier, "10.000", "meter-1")
 
     order.refresh_from_db()
     assert again.replayed is True
@@ -72,6 +72,35 @@ def test_same_key_returns_the_first_outcome_and_changes_nothing():
     assert again.record.amount == Decimal("2.00")
     assert order.spent == Decimal("2.00")
     assert UsageRecord.objects.count() == 1
+
+
+@pytest.mark.parametrize(("quantity", "occurred_at"), [("99", WHEN), ("10", "2026-03-10T12:00:01Z")])
+def test_a_key_reused_for_different_usage_is_refused_and_changes_nothing(quantity, occurred_at):
+    order = OrderFactory(cap=Decimal("100.00"))
+    supplier = order_parties(order)["supplier"]
+    _post(order, supplier, "10", "meter-1")
+
+    with pytest.raises(Conflict) as error:
+        _post(order, supplier, quantity, "meter-1", occurred_at=occurred_at)
+
+    order.refresh_from_db()
+    assert error.value.code == "idempotency_key_reused"
+    assert error.value.extra["record"]["quantity"] == "10.000000"
+    assert order.spent == Decimal("2.00")
+    assert UsageRecord.objects.count() == 1
+
+
+def test_a_rejected_key_reused_for_different_usage_is_refused_too():
+    order = OrderFactory(cap=Decimal("1.00"))
+    supplier = order_parties(order)["supplier"]
+    assert _post(order, supplier, "100", "big").record.status == "rejected"
+
+    with pytest.raises(Conflict):
+        _post(order, supplier, "1", "big")  # would fit now, but the key names the refused reading
+
+    assert UsageRecord.objects.get().status == "rejected"
+    order.refresh_from_db()
+    assert order.spent == Decimal("0.00")
 
 
 def test_usage_over_the_cap_is_stored_as_rejected_and_changes_no_total():
@@ -89,7 +118,7 @@ def test_usage_over_the_cap_is_stored_as_rejected_and_changes_no_total():
     assert order.lines.get().spent == Decimal("9.00")
     assert order.status == CallOffOrder.Status.ACTIVE
     # A rejected key stays rejected: a retry returns the stored rejection.
-    assert _post(order, supplier, "1", "b").record.status == "rejected"
+    assert _post(order, supplier, "10", "b").record.status == "rejected"
 
 
 def test_usage_exactly_to_the_cap_caps_the_order():
