@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from django.utils.formats import date_format, number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -20,7 +21,8 @@ def spend_against_cap_svg(
     width: int = 640,
     height: int = 260,
 ) -> SafeString:
-    """Cumulative spend as a step line over the order's term, with the cap as a horizontal line."""
+    """Cumulative spend as a step line over the order's term, with the cap as a horizontal line.
+    The cap and the dates are written the way the active language writes them."""
     left, right, top, bottom = 70, 20, 20, 40
     plot_w, plot_h = width - left - right, height - top - bottom
     days = max((end - start).days, 1)
@@ -48,7 +50,7 @@ def spend_against_cap_svg(
     parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{cap_y:.1f}" y2="{cap_y:.1f}" stroke="#d4351c" '
                  f'stroke-width="2"/>')
     parts.append(f'<text x="{left - 6}" y="{cap_y + 4:.1f}" font-size="11" text-anchor="end" fill="#d4351c">'
-                 f'{escape(str(cap))}</text>')
+                 f'{escape(number_format(cap, 2, use_l10n=True, force_grouping=True))}</text>')
     if series:
         points = [(x(start), y(Decimal("0")))]
         previous = Decimal("0")
@@ -60,9 +62,10 @@ def spend_against_cap_svg(
         parts.append(f'<polyline points="{path}" fill="none" stroke="#1d70b8" stroke-width="2.5"/>')
         last_day, last_value = series[-1]
         parts.append(f'<circle cx="{x(last_day):.1f}" cy="{y(last_value):.1f}" r="4" fill="#1d70b8"/>')
-    parts.append(f'<text x="{left}" y="{height - 12}" font-size="11" fill="#505a5f">{start.isoformat()}</text>')
+    parts.append(f'<text x="{left}" y="{height - 12}" font-size="11" fill="#505a5f">'
+                 f'{escape(date_format(start, "SHORT_DATE_FORMAT"))}</text>')
     parts.append(f'<text x="{left + plot_w}" y="{height - 12}" font-size="11" text-anchor="end" '
-                 f'fill="#505a5f">{end.isoformat()}</text>')
+                 f'fill="#505a5f">{escape(date_format(end, "SHORT_DATE_FORMAT"))}</text>')
     parts.append(f'<text x="{left - 6}" y="{top + plot_h + 4}" font-size="11" text-anchor="end" fill="#505a5f">0</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every interpolated text is escaped above

@@ -144,3 +144,21 @@ def test_usage_outcomes_agree_in_spanish():
 
     assert "Aceptado</span>" in page and "Rechazado</span>" in page
     assert "Rechazada</span>" not in page
+
+
+def test_the_chart_writes_the_cap_and_dates_as_the_reader_s_language_does():
+    from datetime import date
+
+    from django.utils import translation
+
+    from marketplace.charts import spend_against_cap_svg
+
+    arguments = {"series": [(date(2026, 3, 5), Decimal("1200.50"))], "cap": Decimal("20000.00"),
+                 "start": date(2026, 3, 1), "end": date(2026, 8, 31), "title": "t", "description": "d"}
+    with translation.override("en"):
+        english = spend_against_cap_svg(**arguments)
+    with translation.override("es"):
+        spanish = spend_against_cap_svg(**arguments)
+
+    assert ">20,000.00</text>" in english and ">20.000,00</text>" in spanish
+    assert ">03/01/2026</text>" in english and ">01/03/2026</text>" in spanish
