@@ -49,7 +49,11 @@ from marketplace.models import (
     QuoteResponse,
     Requirement,
 )
-from marketplace.services.notifications import notify_organization
+from marketplace.services.notifications import (
+    in_notification_language,
+    notify_organization,
+    written_in_notification_language,
+)
 from marketplace.services.orders import OrderLineSpec, order_create_from_award
 
 MAX_TEXT = 2000
@@ -295,13 +299,14 @@ def competition_publish(*, actor, competition_id: int) -> Competition:
     )
     deadline_text = timezone.localtime(competition.deadline).strftime("%Y-%m-%d %H:%M %Z")
     for supplier in suppliers:
-        notify_organization(
-            organization=supplier, kind="competition.invited",
-            subject=_("Request for quotation: %(title)s") % {"title": competition.title},
-            body=_("%(buyer)s asks the suppliers of %(lot)s to quote for \"%(title)s\" by %(deadline)s.") % {
-                "buyer": organization.name, "lot": competition.lot, "title": competition.title, "deadline": deadline_text},
-            dedupe_key=f"competition:{competition.pk}:invited:{supplier.pk}", link=_link(competition), target=competition,
-        )
+        with in_notification_language():
+            notify_organization(
+                organization=supplier, kind="competition.invited",
+                subject=_("Request for quotation: %(title)s") % {"title": competition.title},
+                body=_("%(buyer)s asks the suppliers of %(lot)s to quote for \"%(title)s\" by %(deadline)s.") % {
+                    "buyer": organization.name, "lot": competition.lot, "title": competition.title, "deadline": deadline_text},
+                dedupe_key=f"competition:{competition.pk}:invited:{supplier.pk}", link=_link(competition), target=competition,
+            )
     competition_id, deadline = competition.pk, competition.deadline
     transaction.on_commit(lambda: close_competition.apply_async(args=[competition_id], eta=deadline))
     return competition
@@ -320,12 +325,13 @@ def question_ask(*, actor, competition_id: int, text: str) -> ClarificationQuest
     question = ClarificationQuestion.objects.create(competition=competition, supplier=organization, asked_by=actor, text=text)
     audit_record(action="competition.question_asked", actor=actor, organization=organization, target=competition,
                  payload={"question": question.pk, "text": text})
-    notify_organization(
-        organization=competition.organization, kind="competition.question",
-        subject=_("A clarification question on %(title)s") % {"title": competition.title},
-        body=_("A supplier asked: %(text)s") % {"text": text},
-        dedupe_key=f"competition:{competition.pk}:question:{question.pk}", link=_link(competition), target=competition,
-    )
+    with in_notification_language():
+        notify_organization(
+            organization=competition.organization, kind="competition.question",
+            subject=_("A clarification question on %(title)s") % {"title": competition.title},
+            body=_("A supplier asked: %(text)s") % {"text": text},
+            dedupe_key=f"competition:{competition.pk}:question:{question.pk}", link=_link(competition), target=competition,
+        )
     return question
 
 
@@ -349,12 +355,13 @@ def question_answer(*, actor, competition_id: int, question_id: int, answer: str
     audit_record(action="competition.question_answered", actor=actor, organization=organization, target=competition,
                  payload={"question": question.pk, "answer": answer})
     for invitation in Invitation.objects.filter(competition=competition).select_related("supplier"):
-        notify_organization(
-            organization=invitation.supplier, kind="competition.answer",
-            subject=_("Clarification published: %(title)s") % {"title": competition.title},
-            body=_("Question: %(question)s\nAnswer: %(answer)s") % {"question": question.text, "answer": answer},
-            dedupe_key=f"competition:{competition.pk}:answer:{question.pk}", link=_link(competition), target=competition,
-        )
+        with in_notification_language():
+            notify_organization(
+                organization=invitation.supplier, kind="competition.answer",
+                subject=_("Clarification published: %(title)s") % {"title": competition.title},
+                body=_("Question: %(question)s\nAnswer: %(answer)s") % {"question": question.text, "answer": answer},
+                dedupe_key=f"competition:{competition.pk}:answer:{question.pk}", link=_link(competition), target=competition,
+            )
     return question
 
 
@@ -537,12 +544,13 @@ def competition_close(*, competition_id: int, now: datetime | None = None) -> bo
         payload={"deadline": competition.deadline.isoformat(),
                  "quotes": [{"quote": q.pk, "supplier": q.supplier_id, "total": str(q.total)} for q in quotes]},
     )
-    notify_organization(
-        organization=competition.organization, kind="competition.closed",
-        subject=_("Quotes opened: %(title)s") % {"title": competition.title},
-        body=_("The deadline passed; %(count)s quote(s) can now be evaluated.") % {"count": len(quotes)},
-        dedupe_key=f"competition:{competition.pk}:closed", link=_link(competition), target=competition,
-    )
+    with in_notification_language():
+        notify_organization(
+            organization=competition.organization, kind="competition.closed",
+            subject=_("Quotes opened: %(title)s") % {"title": competition.title},
+            body=_("The deadline passed; %(count)s quote(s) can now be evaluated.") % {"count": len(quotes)},
+            dedupe_key=f"competition:{competition.pk}:closed", link=_link(competition), target=competition,
+        )
     return True
 
 
@@ -695,6 +703,7 @@ def competition_evaluate(*, actor, competition_id: int, evaluations: list[dict[s
     return competition
 
 
+@written_in_notification_language
 def _notify_outcome(*, competition: Competition, winner_id: int | None) -> None:
     suppliers = Organization.objects.filter(quotes__competition=competition, quotes__is_current=True).distinct()
     for supplier in suppliers:
@@ -852,10 +861,11 @@ def competition_cancel(*, actor, competition_id: int, reason: str) -> Competitio
     audit_record(action="competition.cancelled", actor=actor, organization=organization, target=competition,
                  payload={"from": previous, "reason": reason})
     for invitation in Invitation.objects.filter(competition=competition).select_related("supplier"):
-        notify_organization(
-            organization=invitation.supplier, kind="competition.cancelled",
-            subject=_("Cancelled: %(title)s") % {"title": competition.title},
-            body=_("The buyer cancelled this request for quotation. Reason: %(reason)s") % {"reason": reason},
-            dedupe_key=f"competition:{competition.pk}:cancelled", link=_link(competition), target=competition,
-        )
+        with in_notification_language():
+            notify_organization(
+                organization=invitation.supplier, kind="competition.cancelled",
+                subject=_("Cancelled: %(title)s") % {"title": competition.title},
+                body=_("The buyer cancelled this request for quotation. Reason: %(reason)s") % {"reason": reason},
+                dedupe_key=f"competition:{competition.pk}:cancelled", link=_link(competition), target=competition,
+            )
     return competition

@@ -2,10 +2,33 @@
 
 from __future__ import annotations
 
+import functools
+
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from agreements.models import Membership, Organization
 from marketplace.models import Notification
+
+
+def in_notification_language():
+    """Context for writing a notification's subject and body. A notification is stored once, for
+    every member of the organization, so it is written in the deployment's language
+    (``LANGUAGE_CODE``), never in the language of whichever request or metering client caused it."""
+    return translation.override(settings.LANGUAGE_CODE)
+
+
+def written_in_notification_language(function):
+    """Decorator: run ``function`` inside ``in_notification_language()`` (a new context per call;
+    one shared ``translation.override`` instance would not be safe across threads)."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with in_notification_language():
+            return function(*args, **kwargs)
+
+    return wrapper
 
 
 def notify_organization(

@@ -58,7 +58,10 @@ from marketplace.models import (
     UsageRecord,
 )
 from marketplace.models.orders import THRESHOLDS
-from marketplace.services.notifications import notify_organization
+from marketplace.services.notifications import (
+    notify_organization,
+    written_in_notification_language,
+)
 
 MAX_AMOUNT = Decimal(10) ** (AMOUNT_FIELD["max_digits"] - AMOUNT_FIELD["decimal_places"]) - Decimal("0.01")
 MAX_QUANTITY = Decimal(10) ** (QUANTITY_FIELD["max_digits"] - QUANTITY_FIELD["decimal_places"])
@@ -744,6 +747,7 @@ def _record_thresholds(
                          payload={"reference": order.reference, "spent": str(spent_after), "cap": str(cap)})
 
 
+@written_in_notification_language
 def _notify_threshold(*, order: CallOffOrder, threshold: int, spent: Decimal, cap: Decimal) -> None:
     currency = order.framework.currency
     # Amounts written the way the reader's language writes them (1,234.50 / 1.234,50).

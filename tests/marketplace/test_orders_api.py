@@ -422,3 +422,25 @@ def test_monthly_statement_task_is_safe_to_run_twice():
 
     statement = Statement.objects.get()
     assert (statement.order_id, statement.month, statement.total) == (order.pk, date(2026, 2, 1), Decimal("2.00"))
+
+
+@pytest.mark.parametrize(("deployment", "subject"), [
+    ("en", "has used 50% of its cap"),
+    ("es", "usó el 50% de su tope"),
+])
+def test_notifications_are_written_in_the_deployment_language_whatever_the_request_language(deployment, subject):
+    from django.test import override_settings
+
+    from marketplace.models import Notification
+
+    order = OrderFactory(cap=Decimal("10.00"))
+    client = client_for(order_parties(order)["supplier"])
+    other = "es" if deployment == "en" else "en"
+    with override_settings(LANGUAGE_CODE=deployment):
+        response = client.post(f"/api/v1/orders/{order.pk}/usage/", {
+            "line": order.lines.get().pk, "quantity": "30", "occurred_at": "2026-03-10T12:00:00Z",
+            "idempotency_key": "k"}, format="json", HTTP_ACCEPT_LANGUAGE=other)
+
+    assert response.status_code == 201
+    subjects = set(Notification.objects.values_list("subject", flat=True))
+    assert len(subjects) == 1 and subject in subjects.pop()
