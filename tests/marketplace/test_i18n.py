@@ -300,15 +300,19 @@ def test_statement_csv_headers_follow_the_language():
 
 
 @pytest.mark.django_db(transaction=False)
-def test_notification_e_mail_is_written_in_the_language_of_the_request(django_capture_on_commit_callbacks, mailoutbox):
+def test_notification_e_mail_is_written_in_the_deployment_language(django_capture_on_commit_callbacks, mailoutbox):
+    """A Spanish deployment (LANGUAGE_CODE = "es") writes notifications in Spanish even when the
+    metering client that caused them asked for English."""
+    from django.test import override_settings
+
     order = OrderFactory(cap=Decimal("10.00"))
     parties = order_parties(order)
     parties["requester"].email = "requester@example.org"
     parties["requester"].save(update_fields=["email"])
     supplier = client_for(parties["supplier"])
 
-    with django_capture_on_commit_callbacks(execute=True):
-        response = _usage(supplier, order, "a", quantity="50", language="es")  # 10.00: the whole cap
+    with override_settings(LANGUAGE_CODE="es"), django_capture_on_commit_callbacks(execute=True):
+        response = _usage(supplier, order, "a", quantity="50", language="en")  # 10.00: the whole cap
 
     assert response.status_code == 201
     subjects = set(Notification.objects.filter(recipient=parties["requester"]).values_list("subject", flat=True))
