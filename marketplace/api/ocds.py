@@ -37,7 +37,8 @@ class OcdsReleasesView(APIView):
 
     Public. Releases are ordered by date (the time of their latest change); ``since`` (ISO date or
     date-time) keeps releases dated at or after it; ``page`` and ``page_size`` (at most 1000)
-    paginate, with ``links.next`` / ``links.prev`` in the package.
+    paginate, with ``links.next`` / ``links.prev`` in the package. When nothing matches, 404 with
+    code ``no_releases``: an OCDS release package must hold at least one release.
     """
 
     permission_classes = [AllowAny]
@@ -65,6 +66,11 @@ class OcdsReleasesView(APIView):
         result = release_page(since=since, page=page, page_size=page_size)
         if page > 1 and not result.releases:
             raise NotFound(_("There is no page %(page)s.") % {"page": page})
+        if not result.releases:
+            # A release package holds one or more releases (OCDS schema): none is not a package.
+            message = (_("No release is dated at or after %(since)s.") % {"since": raw_since} if since
+                       else _("Nothing is published yet."))
+            raise NotFound(message, code="no_releases")
         links = {}
         if result.has_next:
             links["next"] = self._page_url(request, page + 1)

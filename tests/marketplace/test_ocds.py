@@ -374,7 +374,10 @@ def test_since_keeps_releases_changed_at_or_after_it(api_client, world):
     assert old not in by_ocid(recent)
     assert len(recent["releases"]) == 4
     assert old not in by_ocid(fetch(api_client, since="2025-01-01T00:00:01Z"))
-    assert fetch(api_client, since="2999-01-01")["releases"] == []
+    nothing = api_client.get(URL, {"since": "2999-01-01"})
+    assert nothing.status_code == 404  # a release package must hold at least one release
+    assert nothing.json()["error"]["code"] == "no_releases"
+    assert nothing.json()["error"]["message"] == "No release is dated at or after 2999-01-01."
 
 
 def test_bad_parameters_are_refused_with_the_error_shape(api_client, world):
@@ -405,10 +408,8 @@ def test_the_endpoint_is_public_and_read_only(api_client, world):
 def test_export_writes_to_stdout_and_filters_by_since(world):
     out, err = StringIO(), StringIO()
     call_command("export_ocds", since="2999-01-01", stdout=out, stderr=err)
-    package = json.loads(out.getvalue())
-    assert package["releases"] == []
-    assert err.getvalue() == err.getvalue().splitlines()[0] + "\n"
-    assert err.getvalue().startswith("0 releases (0 processes) in ")
+    assert out.getvalue() == ""  # no package: a release package must hold at least one release
+    assert err.getvalue() == "0 releases: nothing written (none dated at or after 2999-01-01)\n"
 
     out = StringIO()
     call_command("export_ocds", stdout=out, stderr=StringIO(), uri="https://data.example.org/ocds.json")
@@ -427,3 +428,12 @@ def test_release_building_uses_a_fixed_number_of_queries(world, django_assert_ma
     OrganizationFactory(kind=Organization.Kind.SUPPLIER)
     with django_assert_max_num_queries(20):
         assert len(ocds.releases()) == 7
+
+
+@pytest.mark.django_db
+def test_with_nothing_published_the_feed_says_so_instead_of_an_invalid_empty_package(api_client):
+    response = api_client.get(URL)
+
+    assert response.status_code == 404
+    error = response.json()["error"]
+    assert (error["code"], error["message"]) == ("no_releases", "Nothing is published yet.")

@@ -29,6 +29,10 @@ class Command(BaseCommand):
             raise CommandError(f"--since: give YYYY-MM-DD or an ISO 8601 date-time, not {since!r}.") from error
         started = time.perf_counter()
         found = releases(since=since_moment)
+        if not found:
+            # A release package holds one or more releases (OCDS schema): write none at all.
+            self.stderr.write("0 releases: nothing written" + (f" (none dated at or after {since})" if since else ""))
+            return
         package = release_package(uri=uri, releases=found)
         text = json.dumps(package, ensure_ascii=False, indent=indent) + "\n"
         if output is None:
