@@ -133,6 +133,22 @@ class Listing(models.Model):
     def in_stock(self) -> bool:
         return self.stock is None or self.stock > 0
 
+    @property
+    def owner_status(self) -> tuple[str, str]:
+        """(status, note) in the words its supplier and the authority need. The lifecycle status of
+        a published listing whose edit is under review or was rejected is that of the edit, while
+        buyers keep seeing the current version: say both."""
+        edit_notes = {
+            self.Status.SUBMITTED: _("changes awaiting review"),
+            self.Status.REJECTED: _("changes rejected"),
+            self.Status.DRAFT: _("unpublished changes"),
+        }
+        if self.current_version_id is not None and self.status in edit_notes:
+            return str(self.Status.PUBLISHED.label), str(edit_notes[self.status])
+        if self.status == self.Status.PUBLISHED and self.has_unpublished_changes:
+            return str(self.get_status_display()), str(edit_notes[self.Status.DRAFT])
+        return str(self.get_status_display()), ""
+
 
 class ListingVersion(models.Model):
     """An immutable published state of a listing. Orders and snapshots point here."""

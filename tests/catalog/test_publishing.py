@@ -217,3 +217,35 @@ def test_api_category_tree(api_client, lot):
     body = api_client.get("/api/v1/categories/").json()
     assert body[0]["name"] == "Store and back up data"
     assert [child["name"] for child in body[0]["children"]] == ["Back up servers"]
+
+
+def test_a_rejected_edit_of_a_published_listing_reads_published_with_changes_rejected(lot, ceiling, supplier_user,
+                                                                                      authority_user):
+    from django.test import Client
+
+    listing = services.listing_create(actor=supplier_user, framework=lot.framework, lot=lot, data=complete_data())
+    listing = services.listing_publish(actor=authority_user, listing=services.listing_submit(actor=supplier_user,
+                                                                                             listing=listing))
+    assert listing.owner_status == ("Published", "")
+    listing = services.listing_update(actor=supplier_user, listing=listing, data={"summary": "A better summary"})
+    assert listing.owner_status == ("Published", "unpublished changes")
+    listing = services.listing_submit(actor=supplier_user, listing=listing)
+    assert listing.owner_status == ("Published", "changes awaiting review")
+    listing = services.listing_reject(actor=authority_user, listing=listing, reason="Say what changed.")
+    assert listing.owner_status == ("Published", "changes rejected")
+
+    client = Client()
+    client.force_login(supplier_user)
+    page = client.get("/supplier/listings/").content.decode()
+    assert '<span class="tag">Published</span> <span class="tag tag-grey">changes rejected</span>' in page
+    assert "Say what changed." in page
+    # Buyers still find the published version.
+    assert search_listings(user=None, query={"q": listing.current_version.title.split()[0]}).count >= 1
+
+
+def test_a_never_published_listing_keeps_its_plain_status(lot, ceiling, supplier_user, authority_user):
+    listing = services.listing_create(actor=supplier_user, framework=lot.framework, lot=lot, data=complete_data())
+    assert listing.owner_status == ("Draft", "")
+    listing = services.listing_reject(actor=authority_user, listing=services.listing_submit(
+        actor=supplier_user, listing=listing), reason="Incomplete.")
+    assert listing.owner_status == ("Rejected", "")
