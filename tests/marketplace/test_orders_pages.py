@@ -114,6 +114,7 @@ def test_an_upload_says_at_the_top_how_many_rows_went_each_way_and_names_outcome
     assert "File read: 1 rows accepted, 1 rejected, 1 not valid." in page
     assert page.index("File read:") < page.index("Upload result")
     assert ">accepted<" not in page and "Not valid" in page
+    assert "Column “quantity”: The quantity must be more than zero." in page
 
 
 def test_a_cap_below_what_is_spent_says_why_on_the_page():
