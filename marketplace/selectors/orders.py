@@ -123,8 +123,9 @@ def burn_rate(*, order: CallOffOrder, today: date | None = None, window_days: in
     today = today or timezone.localdate()
     end = min(today, order.end_date)
     start = max(order.start_date, end - timedelta(days=window_days - 1))
-    if end < start:
-        return {"per_day": ZERO, "projected_cap_date": None, "window_start": start, "window_end": end}
+    if end < start:  # the order has not started yet: no window to average over
+        return {"per_day": ZERO, "projected_cap_date": None, "projected_within_term": False,
+                "window_start": None, "window_end": None}
     window_total = UsageRecord.objects.filter(
         order=order, status=UsageRecord.Status.ACCEPTED,
         occurred_at__gte=timezone.make_aware(datetime.combine(start, time.min)),

@@ -163,3 +163,19 @@ def test_the_chart_writes_the_cap_and_dates_as_the_reader_s_language_does():
 
     assert ">20,000.00</text>" in english and ">20.000,00</text>" in spanish
     assert ">03/01/2026</text>" in english and ">01/03/2026</text>" in spanish
+
+
+def test_an_order_that_has_not_started_shows_no_backwards_burn_rate_period():
+    from datetime import date
+
+    from marketplace.selectors.orders import burn_rate
+
+    order = OrderFactory(cap=Decimal("10.00"))
+    assert burn_rate(order=order, today=order.start_date.replace(day=1) if order.start_date.day > 1
+                     else date(order.start_date.year - 1, 1, 1))["window_start"] is None
+    CallOffOrder.objects.filter(pk=order.pk).update(start_date=date(2099, 1, 1), end_date=date(2099, 6, 30))
+
+    page = _client(order_parties(order)["requester"]).get(f"/orders/{order.pk}/").content.decode()
+
+    assert "None yet: the order starts on" in page
+    assert "(average" not in page

@@ -289,3 +289,23 @@ def test_read_only_pages_refuse_other_methods(buyer, market):
         assert client.post(url).status_code == 405, url
         assert client.delete(url).status_code == 405, url
     assert AuditEvent.objects.count() == events
+
+
+def test_comparison_says_how_far_each_total_is_above_or_below_the_lowest_compliant(buyer, market):
+    from tests.marketplace.factories_selection import add_criterion, add_estimate
+
+    client = signed_in(buyer)
+    client.post("/buyer/searches/save/", {"name": "Peru", "requirement": "new",
+                                          "query_string": urlencode({"framework": market["framework"].pk})})
+    search = SavedSearch.objects.get()
+    add_criterion(search.requirement, importance="essential", text="Peru", attribute_key="data_location",
+                  operator="includes", expected=["PE"])
+    add_estimate(search.requirement, unit="vCPU-hour", quantity="1000")
+    client.post(f"/buyer/searches/{search.pk}/end/", {"confirm": "on"})
+
+    content = client.get(f"/buyer/searches/{search.pk}/comparison/").content.decode()
+
+    # Condor (PE, 180.00) is the lowest compliant; Andes (PE) costs 200.00; Pacific (US) 150.00.
+    assert "20.00 above the lowest compliant" in content
+    assert "30.00 below the lowest compliant" in content
+    assert "+-" not in content and "+20.00" not in content
