@@ -142,6 +142,16 @@ def open_requirements_of(*, user) -> QuerySet[Requirement]:
     return Requirement.objects.filter(organization=organization, status=Requirement.Status.OPEN).order_by("-created_at")
 
 
+def listings_for_quote_line(*, supplier: Organization, lot: Lot, unit: str) -> QuerySet:
+    """The supplier's listings a quote line can offer: listed (``catalog.selectors.listed_q``: what
+    buyers see), in the lot, priced per the line's unit by their current version; cheapest first."""
+    from catalog.models import Listing
+    from catalog.selectors import listed_q
+
+    return (Listing.objects.filter(listed_q(), supplier=supplier, lot=lot, current_version__unit=unit)
+            .select_related("current_version").order_by("current_version__unit_price", "pk"))
+
+
 def lots_open_for_competition() -> QuerySet[Lot]:
     """Lots of live frameworks (only those accept call-offs), with their ceiling prices."""
     return (

@@ -29,8 +29,6 @@ from django.utils.translation import gettext as _
 from agreements.models import Admission, FrameworkAgreement, Lot, Organization
 from agreements.selectors import admitted_suppliers, ceiling_price_for, organization_of
 from audit.services import audit_record
-from catalog.models import Listing
-from catalog.selectors import listed_q
 from common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from common.lifecycle import check_transition
 from common.money import round_amount, round_price, to_decimal
@@ -49,6 +47,7 @@ from marketplace.models import (
     QuoteResponse,
     Requirement,
 )
+from marketplace.selectors.competitions import listings_for_quote_line
 from marketplace.services.notifications import (
     in_notification_language,
     notify_organization,
@@ -377,8 +376,7 @@ def _listing_limit(*, supplier: Organization, lot: Lot, unit: str, listing_id: A
     listing that is not suspended or withdrawn, also while an edit of it awaits review; its unit
     and price are the current version's, never an unpublished draft's.
     """
-    listings = Listing.objects.filter(listed_q(), supplier=supplier, lot=lot,
-                                      current_version__unit=unit).select_related("current_version")
+    listings = listings_for_quote_line(supplier=supplier, lot=lot, unit=unit)
     if listing_id not in (None, ""):
         listing = listings.filter(pk=listing_id).first() if str(listing_id).isdigit() else None
         if listing is None:
@@ -386,7 +384,7 @@ def _listing_limit(*, supplier: Organization, lot: Lot, unit: str, listing_id: A
                 _("Choose one of your published listings in this lot priced per %(unit)s.") % {"unit": unit})
             return None
         return listing.current_version
-    cheapest = listings.order_by("current_version__unit_price", "pk").first()
+    cheapest = listings.first()
     return cheapest.current_version if cheapest else None
 
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from agreements.models import Organization
-from agreements.selectors import kind_of
+from agreements.selectors import kind_of, organization_of
 from common.errors import DomainError, Forbidden, NotFound
 from marketplace.models import Competition
 from marketplace.selectors import competitions as selectors
@@ -252,14 +252,23 @@ def quote_form(request, pk: int):
             return redirect("competitions:detail", pk=pk)
     current = next(iter(selectors.quotes_visible_to(user=request.user, competition=competition)), None)
     prices = {item.line_id: item.unit_price for item in current.lines.all()} if current else {}
+    chosen = ({item.line_id: item.listing_version.listing_id for item in current.lines.select_related("listing_version")
+               if item.listing_version_id} if current else {})
+    supplier = organization_of(request.user)
     answers = {item.criterion_id: item.text for item in current.responses.all()} if current else {}
     context = {
         "competition": competition, "errors": errors, "current": current,
         "lines": [
             {"line": line, "price": _field(f"lines.{line.pk}.unit_price", _("Unit price per %(unit)s") % {"unit": line.unit},
                                            data.get(f"lines.{line.pk}.unit_price", prices.get(line.pk)), errors,
-                                           hint=_("Quantity %(quantity)s. At most the lot's ceiling and your catalog price.")
-                                           % {"quantity": _plain(line.quantity)})}
+                                           hint=_("Quantity %(quantity)s. At most the lot's ceiling and the price of the "
+                                                  "listing you offer.") % {"quantity": _plain(line.quantity)}),
+             "listing": _field(f"lines.{line.pk}.listing", _("Catalog listing offered for %(unit)s") % {"unit": line.unit},
+                               str(data.get(f"lines.{line.pk}.listing", chosen.get(line.pk, ""))), errors,
+                               hint=_("The order line will name this listing. Without a choice your cheapest listing "
+                                      "priced per %(unit)s is used.") % {"unit": line.unit}),
+             "options": list(selectors.listings_for_quote_line(supplier=supplier, lot=competition.lot, unit=line.unit))
+             if supplier is not None else []}
             for line in competition.lines.all()
         ],
         "responses": [

@@ -135,3 +135,29 @@ def test_other_buyer_and_uninvited_pages_are_404_or_403(buyer_user, other_buyer_
     listing = browser(supplier_user).get("/competitions/")
     assert competition.title in listing.content.decode()
     assert competition.title not in browser(other_buyer_user).get("/competitions/").content.decode()
+
+
+def test_supplier_chooses_which_of_its_listings_a_quote_line_offers(buyer_user, supplier_user, lot):
+    from tests.marketplace.factories_competitions import published_listing
+
+    competition = publish(buyer_user, create_competition(buyer_user, lot))
+    supplier = org_of(supplier_user)
+    cheap = published_listing(supplier=supplier, lot=lot, unit="vCPU-hour", price="0.150000")
+    meant = published_listing(supplier=supplier, lot=lot, unit="vCPU-hour", price="0.200000")
+    client = browser(supplier_user)
+    cpu, storage = (competition.lines.get(unit="vCPU-hour"), competition.lines.get(unit="GB-month"))
+
+    page = client.get(f"/competitions/{competition.pk}/quote/").content.decode()
+    assert f'name="lines.{cpu.pk}.listing"' in page and f'name="lines.{storage.pk}.listing"' not in page
+    assert page.index(f'value="{cheap.pk}"') < page.index(f'value="{meant.pk}"')  # cheapest first
+
+    response = client.post(f"/competitions/{competition.pk}/quote/", {
+        f"lines.{cpu.pk}.unit_price": "0.19", f"lines.{cpu.pk}.listing": str(meant.pk),
+        f"lines.{storage.pk}.unit_price": "0.08", "delivery_terms": "5 days"})
+
+    assert response.status_code == 302
+    quote = Quote.objects.get()
+    assert quote.lines.get(line=cpu).listing_version_id == meant.current_version_id
+    # Replacing the quote starts from the listing chosen before.
+    again = client.get(f"/competitions/{competition.pk}/quote/").content.decode()
+    assert f'<option value="{meant.pk}" selected>' in again
