@@ -239,6 +239,8 @@ def test_a_rejected_edit_of_a_published_listing_reads_published_with_changes_rej
     page = client.get("/supplier/listings/").content.decode()
     assert '<span class="tag">Published</span> <span class="tag tag-grey">changes rejected</span>' in page
     assert "Say what changed." in page
+    edit = client.get(f"/supplier/listings/{listing.pk}/edit/").content.decode()
+    assert "The authority rejected the last submission:</strong> Say what changed." in edit
     # Buyers still find the published version.
     assert search_listings(user=None, query={"q": listing.current_version.title.split()[0]}).count >= 1
 
