@@ -104,7 +104,7 @@ def test_buyer_searches_by_need_saves_ends_compares_and_awards_with_justificatio
     expect(cheaper).to_contain_text("Lowest compliant total")
     expect(cheaper).to_contain_text("8.00")
     dearer = comparison.locator("tbody tr").filter(has_text="Backup vault")
-    expect(dearer).to_contain_text(re.compile(r"10\.00\s*\+2\.00"))
+    expect(dearer).to_contain_text(re.compile(r"10\.00\s*2\.00 above the lowest compliant"))
     expect(dearer).not_to_contain_text("Lowest compliant total")
     page.get_by_role("link", name="Choose this Backup vault").click()
 
