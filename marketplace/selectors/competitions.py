@@ -142,6 +142,15 @@ def open_requirements_of(*, user) -> QuerySet[Requirement]:
     return Requirement.objects.filter(organization=organization, status=Requirement.Status.OPEN).order_by("-created_at")
 
 
+def award_of(*, competition: Competition):
+    """The competition's award (winner, justification, totals, order), or None before it is decided."""
+    if competition.award_id is None:
+        return None
+    from marketplace.models import Award
+
+    return Award.objects.select_related("supplier", "order", "framework").get(pk=competition.award_id)
+
+
 def listings_for_quote_line(*, supplier: Organization, lot: Lot, unit: str) -> QuerySet:
     """The supplier's listings a quote line can offer: listed (``catalog.selectors.listed_q``: what
     buyers see), in the lot, priced per the line's unit by their current version; cheapest first."""

@@ -191,7 +191,12 @@ def competition_detail(request, pk: int, errors: Errors | None = None, status: i
         "is_open": is_open, "errors": errors or Errors(),
         "can_quote": invitation is not None and is_open and invitation.status != "declined",
         "can_ask": invitation is not None and is_open and competition.clarifications_allowed,
+        "award": selectors.award_of(competition=competition),
     }
+    award = context["award"]
+    winner = award is not None and award.supplier_id is not None and invitation is not None \
+        and invitation.supplier_id == award.supplier_id
+    context["order_link"] = award is not None and (is_buyer or winner) and getattr(award, "order", None) is not None
     return render(request, "marketplace/competitions/detail.html", context, status=status)
 
 
@@ -393,8 +398,9 @@ def competition_award(request, pk: int):
             _raise_for(error)
             errors = Errors(error)
         else:
-            messages.success(request, _("Awarded. Every supplier that quoted has been told; a draft call-off order "
-                                        "was created where the quote names a catalog listing."))
+            messages.success(request, _("Awarded. Every supplier that quoted has been told. A draft call-off order "
+                                        "was created for the lines offered from the winner's catalog listings; it "
+                                        "waits for an approver at your entity."))
             return redirect("competitions:detail", pk=pk)
     top = next((e for e in ranking if e.rank == 1), None)
     selected = str(data.get("quote", top.quote_id if top else ""))

@@ -103,7 +103,10 @@ def test_suspended_supplier_sees_a_clear_refusal_and_nothing_is_stored(buyer_use
 
 
 def test_buyer_evaluates_and_awards_from_the_pages(buyer_user, supplier_user, other_supplier_user, lot):
+    from tests.marketplace.factories_competitions import published_listing
+
     competition = publish(buyer_user, create_competition(buyer_user, lot))
+    published_listing(supplier=org_of(other_supplier_user), lot=lot, unit="vCPU-hour", price="0.200000")
     first = submit(supplier_user, competition, "0.20", "0.08")
     second = submit(other_supplier_user, competition, "0.18", "0.08")
     close(competition)
@@ -124,6 +127,17 @@ def test_buyer_evaluates_and_awards_from_the_pages(buyer_user, supplier_user, ot
         "quote": second.pk, "justification": "Lowest price", "start": "2027-01-01", "end": "2027-06-30"})
     assert awarded.status_code == 302
     assert Competition.objects.get(pk=competition.pk).status == "awarded"
+
+    # The outcome is on the competition's page: the winner, the justification, the order for the parties.
+    from marketplace.models import CallOffOrder
+
+    buyer_page = client.get(f"/competitions/{competition.pk}/").content.decode()
+    assert "Awarded to</dt><dd>" + org_of(other_supplier_user).name in buyer_page
+    assert "Lowest price" in buyer_page
+    order = CallOffOrder.objects.get(award__competition=competition)  # the winner's vCPU line has a listing
+    assert f'href="/orders/{order.pk}/"' in buyer_page
+    loser_page = browser(supplier_user).get(f"/competitions/{competition.pk}/").content.decode()
+    assert "Awarded to" in loser_page and f'href="/orders/{order.pk}/"' not in loser_page
 
 
 def test_other_buyer_and_uninvited_pages_are_404_or_403(buyer_user, other_buyer_user, supplier_user, lot):
