@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import AttributeDefinition, NeedCategory
+from common.money import price_text
 
 TEXT = {"class": "input"}
 
@@ -37,7 +38,8 @@ class ListingForm(forms.Form):
     def __init__(self, *args, lot, **kwargs):
         super().__init__(*args, **kwargs)
         self.lot = lot
-        self.fields["unit"].choices = [(c.unit, f"{c.unit} (ceiling {c.max_unit_price})")
+        self.fields["unit"].choices = [(c.unit, _("%(unit)s (ceiling %(ceiling)s)") % {
+                                            "unit": c.unit, "ceiling": price_text(c.max_unit_price)})
                                        for c in lot.ceiling_prices.order_by("unit")]
         self.fields["categories"].choices = [
             (str(c.pk), ("— " if c.parent_id else "") + c.name)

@@ -28,6 +28,7 @@ from catalog.selectors import (
     search_listings,
 )
 from common.errors import DomainError, ValidationFailed
+from common.money import price_text
 
 FACET_ORDER = ["lot", "category"]
 
@@ -92,7 +93,7 @@ def _facet_groups(result, query: dict) -> tuple[list, list]:
                     definitions[key].label if key in definitions else key)
                 text = f"{group}: {label(key, value)}"
             elif key == "price_max":
-                text = _("Max price per unit: %(price)s") % {"price": value}
+                text = _("Max price per unit: %(price)s") % {"price": price_text(value)}
             elif key == "in_stock":
                 text = _("In stock only")
             elif key == "framework":

@@ -43,3 +43,43 @@ def round_price(value: Decimal) -> Decimal:
 def line_amount(*, quantity: Decimal, unit_price: Decimal) -> Decimal:
     """Quantity times unit price, rounded once."""
     return round_amount(quantity * unit_price)
+
+
+# --- Text for people: the active language's separators (1,234.50 / 1.234,50) --------------------
+
+
+def finite_decimal(value) -> Decimal | None:
+    """``value`` as a finite Decimal, or None when it is empty, a bool or not a number."""
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal):
+        return value if value.is_finite() else None
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
+
+
+def amount_text(value, places: int = 2) -> str:
+    """The number rounded to ``places`` and grouped as the active language writes it ("" if not a number)."""
+    from django.utils import formats
+
+    number = finite_decimal(value)
+    if number is None:
+        return ""
+    quantum = AMOUNT_PLACES if places == 2 else Decimal(1).scaleb(-places)
+    number = number.quantize(quantum, rounding=ROUND_HALF_EVEN)
+    return formats.number_format(number, decimal_pos=places, use_l10n=True, force_grouping=True)
+
+
+def price_text(value) -> str:
+    """A unit price with at least 2 and at most 6 decimals, no trailing zeros beyond 2
+    (0.100000 -> 0.10, 0.123400 -> 0.1234); a value that is not a number is shown as it is."""
+    number = finite_decimal(value)
+    if number is None:
+        return "" if value is None else str(value)
+    number = number.quantize(PRICE_PLACES, rounding=ROUND_HALF_EVEN).normalize()
+    exponent = number.as_tuple().exponent
+    places = max(2, -exponent) if isinstance(exponent, int) else 2
+    return amount_text(number, places)

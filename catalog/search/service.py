@@ -12,6 +12,7 @@ from catalog.models import AttributeDefinition, NeedCategory, SearchEntry, Searc
 from catalog.search import portable, postgres
 from catalog.search.query import WORD_RE, SearchQuery, parse_query
 from catalog.search.types import SearchHit, SearchResult
+from common.money import price_text
 
 MAX_PAGE_SIZE = 100
 HIT_FIELDS = ("listing", "version__number", "version__category_ids", "title", "summary", "supplier",
@@ -170,7 +171,7 @@ def describe_query(query: dict) -> str:
         shown = [attribute_value_label(definition, v) for v in values]
         parts.append(f"{label}: {_(' or ').join(shown)}")
     if parsed.price_max is not None:
-        parts.append(_("max price %(price)s per unit") % {"price": parsed.price_max})
+        parts.append(_("max price %(price)s per unit") % {"price": price_text(parsed.price_max)})
     if parsed.in_stock:
         parts.append(_("in stock only"))
     return "; ".join(parts)

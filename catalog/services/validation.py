@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from agreements.models import Admission, CeilingPrice, FrameworkAgreement, Lot, Organization
 from catalog.models import AttributeDefinition, NeedCategory
 from common.errors import Forbidden, ValidationFailed
-from common.money import PRICE_FIELD, round_price, to_decimal
+from common.money import PRICE_FIELD, price_text, round_price, to_decimal
 
 MAX_LIST_ITEMS = 20
 MAX_UNIT_PRICE = Decimal(10) ** (PRICE_FIELD["max_digits"] - PRICE_FIELD["decimal_places"])
@@ -102,7 +102,7 @@ def check_price_within_ceiling(*, lot: Lot, unit: str, unit_price: Decimal | Non
         return None
     if unit_price is not None and unit_price > ceiling.max_unit_price:
         errors.add("unit_price", _("The unit price %(price)s is above the lot's ceiling of %(ceiling)s per %(unit)s.")
-                   % {"price": unit_price, "ceiling": ceiling.max_unit_price, "unit": unit})
+                   % {"price": price_text(unit_price), "ceiling": price_text(ceiling.max_unit_price), "unit": unit})
     return ceiling.max_unit_price
 
 

@@ -31,7 +31,7 @@ from agreements.selectors import admitted_suppliers, ceiling_price_for, organiza
 from audit.services import audit_record
 from common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from common.lifecycle import check_transition
-from common.money import round_amount, round_price, to_decimal
+from common.money import price_text, round_amount, round_price, to_decimal
 from marketplace.business_days import earliest_deadline
 from marketplace.models import (
     Award,
@@ -451,12 +451,12 @@ def quote_submit(
             codes.append("price_above_ceiling")
             errors.setdefault(field, []).append(
                 _("%(price)s is above the ceiling price of %(ceiling)s per %(unit)s.")
-                % {"price": price, "ceiling": ceiling.max_unit_price, "unit": line.unit})
+                % {"price": price_text(price), "ceiling": price_text(ceiling.max_unit_price), "unit": line.unit})
         elif version is not None and price > version.unit_price:
             codes.append("price_above_listing")
             errors.setdefault(field, []).append(
                 _("%(price)s is above your published catalog price of %(listed)s per %(unit)s.")
-                % {"price": price, "listed": version.unit_price, "unit": line.unit})
+                % {"price": price_text(price), "listed": price_text(version.unit_price), "unit": line.unit})
         priced.append((line, price, ceiling.max_unit_price, version))
 
     delivery_terms = _text(delivery_terms)

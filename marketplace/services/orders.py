@@ -44,6 +44,7 @@ from common.money import (
     QUANTITY_PLACES,
     ZERO,
     line_amount,
+    price_text,
     round_amount,
     to_decimal,
 )
@@ -188,8 +189,8 @@ def _agreed_price(*, version: ListingVersion, unit_price) -> Decimal:
     if price > version.unit_price:
         raise ValidationFailed(
             _("The agreed unit price cannot exceed the listing version's price (%(price)s).")
-            % {"price": version.unit_price},
-            fields={"unit_price": [_("Enter %(price)s or less.") % {"price": version.unit_price}]},
+            % {"price": price_text(version.unit_price)},
+            fields={"unit_price": [_("Enter %(price)s or less.") % {"price": price_text(version.unit_price)}]},
             code="price_above_listing",
         )
     return price

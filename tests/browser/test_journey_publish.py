@@ -29,7 +29,7 @@ def test_supplier_publishes_a_listing_the_authority_approves_and_a_visitor_finds
     page.get_by_label("Description").fill("Copies leave the building every Friday.")
     page.get_by_label("Features").fill("Weekly rotation\nTwo sites")
     page.get_by_label("— Back up servers").check()
-    page.get_by_label("Pricing unit").select_option(label="vCPU-hour (ceiling 0.250000)")
+    page.get_by_label("Pricing unit").select_option(label="vCPU-hour (ceiling 0.25)")
     page.get_by_label("Price per unit").fill("0.123400")
     page.get_by_label("Data location").select_option(label="Peru")
     page.get_by_role("group", name="Support around the clock").get_by_label("Yes").check()

@@ -219,7 +219,7 @@ def test_price_above_ceiling_is_refused(buyer_user, supplier_user, lot):
     line = competition.lines.get(unit="vCPU-hour")
     assert error.value.code == "price_above_ceiling"
     assert error.value.fields == {f"lines.{line.pk}.unit_price": [
-        "0.250001 is above the ceiling price of 0.250000 per vCPU-hour."]}
+        "0.250001 is above the ceiling price of 0.25 per vCPU-hour."]}
     assert Quote.objects.count() == 0
     assert submit(supplier_user, competition, "0.25", "0.10").total == Decimal("300.00")
 

@@ -415,3 +415,15 @@ def test_the_language_of_one_request_does_not_leak_into_the_next():
     after = approver.get("/api/v1/orders/999999/")
 
     assert after.json()["error"]["message"] == "Order not found."
+
+
+def test_prices_in_messages_are_written_like_prices_on_the_pages():
+    from django.utils import translation
+
+    from common.money import price_text
+
+    with translation.override("en"):
+        assert (price_text("0.250000"), price_text("8000.000000"), price_text("0.123400")) == ("0.25", "8,000.00", "0.1234")
+    with translation.override("es"):
+        assert (price_text("0.250000"), price_text("8000.000000")) == ("0,25", "8.000,00")
+    assert price_text(None) == "" and price_text("n/a") == "n/a"
