@@ -158,6 +158,14 @@ def check_page(page, messages: list[str], outcome: Outcome) -> None:
         focused = page.evaluate("document.activeElement && document.activeElement.id")
         if focused != "main-content":
             problems.append(f"the skip link moved focus to #{focused}, not #main-content")
+    # On a phone (390 px wide) the page itself never scrolls sideways; wide tables scroll in their box.
+    size = page.viewport_size
+    page.set_viewport_size({"width": 390, "height": 844})
+    width = page.evaluate("document.documentElement.scrollWidth")
+    if width > 390:
+        problems.append(f"at 390 px wide the page is {width} px wide (scrolls sideways)")
+    if size:
+        page.set_viewport_size(size)
     problems.extend(messages)
 
 
