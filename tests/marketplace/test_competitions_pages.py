@@ -175,3 +175,12 @@ def test_supplier_chooses_which_of_its_listings_a_quote_line_offers(buyer_user, 
     # Replacing the quote starts from the listing chosen before.
     again = client.get(f"/competitions/{competition.pk}/quote/").content.decode()
     assert f'<option value="{meant.pk}" selected>' in again
+
+
+def test_a_buyer_without_a_requirement_is_told_to_describe_one_first(buyer_user, lot):
+    page = browser(buyer_user).get("/competitions/new/").content.decode()
+    assert "you have none open" in page and 'href="/buyer/requirements/new/"' in page
+
+    requirement_for(buyer_user, lot=lot)
+    page = browser(buyer_user).get("/competitions/new/").content.decode()
+    assert "you have none open" not in page
