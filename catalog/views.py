@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -287,7 +287,24 @@ def import_page(request):
         else:
             messages.success(request, _("%(count)s draft listings imported.") % {"count": len(created)})
             return redirect("catalog:my-listings")
-    return render(request, "catalog/import.html", {"form": form, "report": report}, status=400 if report else 200)
+    return render(request, "catalog/import.html", {
+        "form": form, "report": report, "frameworks": frameworks, "needs": NeedCategory.objects.order_by("path"),
+    }, status=400 if report else 200)
+
+
+@login_required
+def import_template(request):
+    """A CSV template for one of the supplier's frameworks: the columns and one example row."""
+    supplier = _require_supplier(request)
+    frameworks = FrameworkAgreement.objects.filter(lots__admissions__supplier=supplier,
+                                                   lots__admissions__status="admitted").distinct()
+    framework = get_object_or_404(frameworks, pk=request.GET.get("framework") or 0) \
+        if str(request.GET.get("framework", "")).isdigit() else None
+    if framework is None:
+        raise Http404(_("Choose one of your frameworks."))
+    response = HttpResponse(services.import_template_csv(framework=framework), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="listings-{framework.reference}.csv"'
+    return response
 
 
 # --- authority pages -------------------------------------------------------------------------------

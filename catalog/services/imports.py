@@ -19,6 +19,35 @@ from common.errors import DomainError, ValidationFailed
 from common.uploads import read_csv_upload
 
 REQUIRED_COLUMNS = ("lot", "title", "summary", "unit", "unit_price")
+OPTIONAL_COLUMNS = ("description", "features", "benefits", "categories", "minimum_commitment", "lead_time_days",
+                    "stock", "exit_statement")
+
+
+def import_template_csv(*, framework: FrameworkAgreement) -> str:
+    """A CSV to fill in: every column the import reads (``attr:<key>`` for each filter question of
+    the framework's lots) and one example row for its first lot."""
+    import csv
+    import io
+
+    from agreements.models import CeilingPrice
+    from catalog.models import AttributeDefinition
+
+    keys = sorted(set(AttributeDefinition.objects.filter(lot__framework=framework).values_list("key", flat=True)))
+    lot = framework.lots.order_by("number").first()
+    ceiling = CeilingPrice.objects.filter(lot=lot).order_by("unit").first() if lot else None
+    category = NeedCategory.objects.filter(lots=lot).order_by("path").first() if lot else None
+    header = [*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, *(f"attr:{key}" for key in keys)]
+    example = {
+        "lot": lot.number if lot else "", "title": "Example: managed backup", "summary": "One sentence a buyer reads first.",
+        "unit": ceiling.unit if ceiling else "", "unit_price": ceiling.max_unit_price if ceiling else "",
+        "features": "First feature|Second feature", "categories": category.slug if category else "",
+        "exit_statement": "How the buyer gets its data back at the end.",
+    }
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerow([example.get(column, "") for column in header])
+    return out.getvalue()
 def _split(value: str) -> list[str]:
     return [part.strip() for part in (value or "").split("|") if part.strip()]
 
@@ -33,6 +62,9 @@ def listings_import_csv(*, actor, framework: FrameworkAgreement, file) -> list[L
     rows = read_csv_upload(file, required_columns=REQUIRED_COLUMNS)
     lots = {str(lot.number): lot for lot in Lot.objects.filter(framework=framework)}
     slugs = dict(NeedCategory.objects.values_list("slug", "pk"))
+    # A need may be given by its code (slug) or by its name as the pages show it, any case.
+    for name, pk in NeedCategory.objects.values_list("name", "pk"):
+        slugs.setdefault(name.strip().lower(), pk)
     admitted = set(supplier.admissions.filter(status="admitted").values_list("lot_id", flat=True))
     report, prepared = [], []
     for line, row in enumerate(rows, start=2):
@@ -42,13 +74,14 @@ def listings_import_csv(*, actor, framework: FrameworkAgreement, file) -> list[L
             errors["lot"] = [_("No lot with this number in %(framework)s.") % {"framework": framework.reference}]
         elif lot.pk not in admitted:
             errors["lot"] = [_("Your organization is not admitted to this lot.")]
-        unknown = [s for s in _split(row.get("categories", "")) if s not in slugs]
+        unknown = [s for s in _split(row.get("categories", "")) if s not in slugs and s.lower() not in slugs]
         if unknown:
             errors["categories"] = [_("Unknown needs: %(slugs)s.") % {"slugs": ", ".join(unknown)}]
         data = {
             "title": row.get("title", ""), "summary": row.get("summary", ""), "description": row.get("description", ""),
             "features": _split(row.get("features", "")), "benefits": _split(row.get("benefits", "")),
-            "categories": [slugs[s] for s in _split(row.get("categories", "")) if s in slugs],
+            "categories": [slugs.get(s, slugs.get(s.lower())) for s in _split(row.get("categories", ""))
+                           if s in slugs or s.lower() in slugs],
             "unit": row.get("unit", ""), "unit_price": row.get("unit_price", ""),
             "minimum_commitment": row.get("minimum_commitment", ""), "lead_time_days": row.get("lead_time_days", ""),
             "stock": row.get("stock", ""), "exit_statement": row.get("exit_statement", ""),

@@ -125,3 +125,39 @@ def test_results_page_offers_a_framework_filter(corpus):
     body = Client().get("/search/", {"framework": str(framework.pk)}).content.decode()
     assert f'id="f-framework-{framework.pk}" name="framework" value="{framework.pk}" checked' in body
     assert "6 results" in body
+
+
+def test_import_page_offers_a_template_and_the_template_imports_once_filled(lot, ceiling, supplier_user):
+    import csv
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from catalog.models import Listing
+    from tests.factories import need_category
+
+    need = need_category("Back up servers", lots=[lot])
+    client = Client()
+    client.force_login(supplier_user)
+    page = client.get("/supplier/listings/import/").content.decode()
+    assert f'/supplier/listings/import/template.csv?framework={lot.framework.pk}' in page
+    assert f"<code>{need.slug}</code>" in page
+
+    template = client.get(f"/supplier/listings/import/template.csv?framework={lot.framework.pk}")
+    assert template.status_code == 200 and template["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(template.content.decode())))
+    assert len(rows) == 1 and rows[0]["lot"] == str(lot.number) and rows[0]["unit"] == ceiling.unit
+    rows[0]["categories"] = need.name.upper()  # a need by its name, any case, works as well as its code
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+
+    response = client.post("/supplier/listings/import/", {
+        "framework": lot.framework.pk, "file": SimpleUploadedFile("l.csv", out.getvalue().encode(), "text/csv")})
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    imported = Listing.objects.get(title="Example: managed backup")
+    assert imported.categories.get() == need
+    assert client.get("/supplier/listings/import/template.csv?framework=999999").status_code == 404

@@ -128,6 +128,9 @@ MATRIX: dict[str, str | dict[str, str]] = {
     "catalog:my-listings": SUPPLIERS_ONLY_PAGE,
     "catalog:listing-create": SUPPLIERS_ONLY_PAGE,
     "catalog:listing-import": SUPPLIERS_ONLY_PAGE,
+    # Without ?framework= nobody gets a template; with one, only that framework's admitted suppliers
+    # (tests/catalog/test_pages.py).
+    "catalog:listing-import-template": "302 404 404 404 404 404 404",
     "catalog:listing-edit": {"published": LISTING_OWNER_PAGE, "draft": LISTING_OWNER_PAGE},
     "catalog:listing-preview": {"published": LISTING_OWNER_PAGE, "draft": LISTING_OWNER_PAGE},
     "catalog:listing-action": {"published": POST_ONLY_PAGE, "draft": POST_ONLY_PAGE},
