@@ -15,32 +15,30 @@ from common.money import amount_text, finite_decimal, price_text
 register = template.Library()
 
 
-@register.filter
-def money(value, currency: str = "") -> str:
-    """An amount with 2 decimals and, when given, its ISO 4217 currency code after it."""
+def _shown(value, currency: str, number_text) -> str:
+    """``number_text(value)`` with the currency after it; "" for an empty value, anything that is not
+    a number as it is."""
     if value is None or value == "":
         return ""
     if finite_decimal(value) is None:
         return str(value)
-    text = amount_text(value, 2)
+    text = number_text(value)
     return f"{text} {currency}" if currency else text
+
+
+@register.filter
+def money(value, currency: str = "") -> str:
+    """An amount with 2 decimals and, when given, its ISO 4217 currency code after it."""
+    return _shown(value, currency, amount_text)
 
 
 @register.filter
 def price(value, currency: str = "") -> str:
     """A unit price: at least 2 decimals, up to 6, no trailing zeros beyond 2 (0.100000 -> 0.10)."""
-    if value is None or value == "":
-        return ""
-    text = price_text(value)
-    return f"{text} {currency}" if currency and finite_decimal(value) is not None else text
+    return _shown(value, currency, price_text)
 
 
 @register.filter
 def exact_price(value, currency: str = "") -> str:
     """A unit price with all 6 of its stored decimals (0.100000): the agreed price on an order line."""
-    if value is None or value == "":
-        return ""
-    if finite_decimal(value) is None:
-        return str(value)
-    text = amount_text(value, 6)
-    return f"{text} {currency}" if currency else text
+    return _shown(value, currency, lambda number: amount_text(number, 6))
