@@ -259,8 +259,10 @@ def test_award_page_of_a_decided_requirement_sends_back_to_the_requirement(buyer
     assert Award.objects.get().outcome == "no_award"
 
 
-def test_comparison_page_shows_list_values_in_words(buyer, market):
-    from tests.marketplace.factories_selection import add_criterion
+def _comparison_of_peru_hosting(buyer, market, *, estimate: str | None = None) -> str:
+    """Save a search of the market's framework in a new requirement with "data in Peru" as essential
+    (and ``estimate`` vCPU-hours), end it and return its comparison page."""
+    from tests.marketplace.factories_selection import add_criterion, add_estimate
 
     client = signed_in(buyer)
     client.post("/buyer/searches/save/", {"name": "Peru", "requirement": "new",
@@ -268,9 +270,14 @@ def test_comparison_page_shows_list_values_in_words(buyer, market):
     search = SavedSearch.objects.get()
     add_criterion(search.requirement, importance="essential", text="Peru", attribute_key="data_location",
                   operator="includes", expected=["PE"])
+    if estimate is not None:
+        add_estimate(search.requirement, unit="vCPU-hour", quantity=estimate)
     client.post(f"/buyer/searches/{search.pk}/end/", {"confirm": "on"})
+    return client.get(f"/buyer/searches/{search.pk}/comparison/").content.decode()
 
-    content = client.get(f"/buyer/searches/{search.pk}/comparison/").content.decode()
+
+def test_comparison_page_shows_list_values_in_words(buyer, market):
+    content = _comparison_of_peru_hosting(buyer, market)
 
     assert '<span class="hint">PE</span>' in content
     assert "[&#x27;" not in content
@@ -292,18 +299,7 @@ def test_read_only_pages_refuse_other_methods(buyer, market):
 
 
 def test_comparison_says_how_far_each_total_is_above_or_below_the_lowest_compliant(buyer, market):
-    from tests.marketplace.factories_selection import add_criterion, add_estimate
-
-    client = signed_in(buyer)
-    client.post("/buyer/searches/save/", {"name": "Peru", "requirement": "new",
-                                          "query_string": urlencode({"framework": market["framework"].pk})})
-    search = SavedSearch.objects.get()
-    add_criterion(search.requirement, importance="essential", text="Peru", attribute_key="data_location",
-                  operator="includes", expected=["PE"])
-    add_estimate(search.requirement, unit="vCPU-hour", quantity="1000")
-    client.post(f"/buyer/searches/{search.pk}/end/", {"confirm": "on"})
-
-    content = client.get(f"/buyer/searches/{search.pk}/comparison/").content.decode()
+    content = _comparison_of_peru_hosting(buyer, market, estimate="1000")
 
     # Condor (PE, 180.00) is the lowest compliant; Andes (PE) costs 200.00; Pacific (US) 150.00.
     assert "20.00 above the lowest compliant" in content
