@@ -65,3 +65,10 @@ def admitted_suppliers(*, lot: Lot) -> QuerySet[Organization]:
 
 def admissions_of(*, supplier: Organization) -> QuerySet[Admission]:
     return Admission.objects.filter(supplier=supplier).select_related("lot__framework")
+
+
+def frameworks_admitting(*, supplier: Organization) -> QuerySet[FrameworkAgreement]:
+    """Frameworks with at least one lot where ``supplier`` is admitted (what it may publish or import in)."""
+    return (FrameworkAgreement.objects.filter(lots__admissions__supplier=supplier,
+                                              lots__admissions__status=Admission.Status.ADMITTED)
+            .distinct().order_by("reference"))

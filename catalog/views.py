@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from agreements.models import FrameworkAgreement, Lot, Organization
-from agreements.selectors import admissions_of, frameworks_visible_to, organization_of
+from agreements.selectors import admissions_of, frameworks_admitting, frameworks_visible_to, organization_of
 from catalog import services
 from catalog.forms import CsvImportForm, ListingForm, RejectForm
 from catalog.models import AttributeDefinition, NeedCategory
@@ -269,8 +269,7 @@ def listing_action(request, pk, action):
 @login_required
 def import_page(request):
     supplier = _require_supplier(request)
-    frameworks = FrameworkAgreement.objects.filter(lots__admissions__supplier=supplier,
-                                                   lots__admissions__status="admitted").distinct().order_by("reference")
+    frameworks = frameworks_admitting(supplier=supplier)
     form = CsvImportForm(request.POST or None, request.FILES or None, frameworks=frameworks)
     report = None
     if request.method == "POST" and form.is_valid():
@@ -296,8 +295,7 @@ def import_page(request):
 def import_template(request):
     """A CSV template for one of the supplier's frameworks: the columns and one example row."""
     supplier = _require_supplier(request)
-    frameworks = FrameworkAgreement.objects.filter(lots__admissions__supplier=supplier,
-                                                   lots__admissions__status="admitted").distinct()
+    frameworks = frameworks_admitting(supplier=supplier)
     framework = get_object_or_404(frameworks, pk=request.GET.get("framework") or 0) \
         if str(request.GET.get("framework", "")).isdigit() else None
     if framework is None:

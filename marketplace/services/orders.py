@@ -577,6 +577,13 @@ def _increment_order_spent(*, order_id: int, amount: Decimal) -> tuple[Decimal, 
     return tuple(round_amount(Decimal(repr(value)) if isinstance(value, float) else to_decimal(value)) for value in row)
 
 
+def _savepoint_in_a_callers_transaction():
+    """A savepoint when called inside a caller's transaction, so that a failed write (a used key)
+    does not break it; nothing otherwise: one statement is atomic on its own, and a BEGIN/COMMIT
+    around it would add two round trips."""
+    return transaction.atomic() if connection.in_atomic_block else nullcontext()
+
+
 def _check_order_open(*, order: CallOffOrder, occurred_at: datetime) -> None:
     if order.status != Status.ACTIVE:
         raise _Rejected(UsageRecord.Reason.ORDER_NOT_ACTIVE)
@@ -640,9 +647,8 @@ def _accept_usage_in_one_statement(*, order: CallOffOrder, line: OrderLine, amou
         "accepted": UsageRecord.Status.ACCEPTED.value, "source": fields["source"],
         "posted_by": fields["posted_by"].pk if fields["posted_by"] is not None else None, "created_at": created_at,
     }
-    # Outside a transaction the statement is its own transaction; inside one (a caller's atomic
-    # block) a savepoint keeps a failed INSERT from breaking the caller's transaction.
-    with (transaction.atomic() if connection.in_atomic_block else nullcontext()), connection.cursor() as cursor:
+    # Outside a transaction the statement is its own transaction.
+    with _savepoint_in_a_callers_transaction(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         record_id, remaining, status_now, spent_now, cap_now = cursor.fetchone()
     if record_id is not None:
@@ -690,8 +696,8 @@ def _store_rejection(*, order_id: int, reason: str, fields: dict, remaining: Dec
         spent, cap = CallOffOrder.objects.filter(pk=order_id).values_list("spent", "cap").get()
         remaining = cap - spent
     try:
-        # One INSERT is atomic on its own; a savepoint only when inside a caller's transaction.
-        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+        # One INSERT is atomic on its own.
+        with _savepoint_in_a_callers_transaction():
             record = UsageRecord.objects.create(
                 status=UsageRecord.Status.REJECTED, reason=reason, remaining_after=remaining, **fields
             )

@@ -166,13 +166,14 @@ def test_the_chart_writes_the_cap_and_dates_as_the_reader_s_language_does():
 
 
 def test_an_order_that_has_not_started_shows_no_backwards_burn_rate_period():
-    from datetime import date
+    from datetime import date, timedelta
 
     from marketplace.selectors.orders import burn_rate
 
     order = OrderFactory(cap=Decimal("10.00"))
-    assert burn_rate(order=order, today=order.start_date.replace(day=1) if order.start_date.day > 1
-                     else date(order.start_date.year - 1, 1, 1))["window_start"] is None
+    before_start = burn_rate(order=order, today=order.start_date - timedelta(days=1))
+    assert (before_start["window_start"], before_start["per_day"], before_start["projected_cap_date"]) == (
+        None, Decimal("0.00"), None)
     CallOffOrder.objects.filter(pk=order.pk).update(start_date=date(2099, 1, 1), end_date=date(2099, 6, 30))
 
     page = _client(order_parties(order)["requester"]).get(f"/orders/{order.pk}/").content.decode()
