@@ -481,6 +481,7 @@ def order_record_usage(
     # which keeps the happy path short. A used key fails the insert, the transaction (with its
     # increment) rolls back, and the stored first outcome is returned.
     try:
+        _check_order_open(order=order, occurred_at=occurred_at)  # as read above; the writes re-check the status
         if connection.vendor == "postgresql" and line.cap is None:
             outcome = _accept_usage_in_one_statement(order=order, line=line, amount=amount, fields=common)
             if outcome is not None:
@@ -615,7 +616,6 @@ def _accept_usage_in_one_statement(*, order: CallOffOrder, line: OrderLine, amou
     in ``_accept_usage``), the order changed under us, or the line has its own cap (callers only
     come here for lines without one; a line's cap is fixed when the order is made).
     """
-    _check_order_open(order=order, occurred_at=fields["occurred_at"])
     orders = connection.ops.quote_name(CallOffOrder._meta.db_table)
     lines = connection.ops.quote_name(OrderLine._meta.db_table)
     records = connection.ops.quote_name(UsageRecord._meta.db_table)
@@ -668,7 +668,6 @@ def _accept_usage_in_one_statement(*, order: CallOffOrder, line: OrderLine, amou
 
 @transaction.atomic
 def _accept_usage(*, order: CallOffOrder, line: OrderLine, amount: Decimal, fields: dict) -> UsageOutcome:
-    _check_order_open(order=order, occurred_at=fields["occurred_at"])
     result = _increment_order_spent(order_id=order.pk, amount=amount)
     if result is None:
         current = CallOffOrder.objects.filter(pk=order.pk).values_list("status", flat=True).first()
