@@ -30,6 +30,8 @@ def _broker_app():
 
 
 def test_worker_process_runs_ping_through_redis(tmp_path):
+    from celery.result import allow_join_result
+
     queue = f"broker-test-{uuid.uuid4().hex[:12]}"
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -53,7 +55,11 @@ def test_worker_process_runs_ping_through_redis(tmp_path):
         assert app.conf.task_always_eager is False
         result = app.send_task("marketplace.ping", args=["broker-check"], queue=queue)
         # The worker may take a few seconds to boot; the message waits in Redis until it does.
-        assert result.get(timeout=60) == "pong:broker-check"
+        # Celery keeps one process-wide "inside a task" flag that eager tasks set and restore around
+        # themselves; eager tasks run by concurrent threads in earlier tests can leave it set, and
+        # result.get() would then refuse. This process is not a worker, so waiting here is allowed.
+        with allow_join_result():
+            assert result.get(timeout=60) == "pong:broker-check"
         assert result.state == "SUCCESS"
     finally:
         worker.terminate()
