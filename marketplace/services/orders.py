@@ -482,7 +482,7 @@ def order_record_usage(
     # increment) rolls back, and the stored first outcome is returned.
     try:
         _check_order_open(order=order, occurred_at=occurred_at)  # as read above; the writes re-check the status
-        if connection.vendor == "postgresql" and line.cap is None:
+        if connection.vendor == "postgresql":
             outcome = _accept_usage_in_one_statement(order=order, line=line, amount=amount, fields=common)
             if outcome is not None:
                 return outcome
@@ -600,6 +600,9 @@ def _threshold_crossed_sql(*, spent: str, amount: str, cap: str) -> str:
     )
 
 
+NOT_NULL_VIOLATION = "23502"  # SQLSTATE
+
+
 def _accept_usage_in_one_statement(*, order: CallOffOrder, line: OrderLine, amount: Decimal,
                                    fields: dict) -> UsageOutcome | None:
     """PostgreSQL fast path for the common post: one statement, committed by the server on its own.
@@ -611,10 +614,16 @@ def _accept_usage_in_one_statement(*, order: CallOffOrder, line: OrderLine, amou
     step) happens while other posts queue on the row. A used key fails the INSERT and so the
     whole statement (IntegrityError, handled by the caller as before).
 
+    A line with its own cap is checked by the line's UPDATE, which runs after the order's row is
+    locked: every post to the order's lines queues on that lock, so the line's row it re-reads is
+    the latest committed one. A line over its cap updates nothing, and the INSERT then fails on
+    its NOT NULL ``line_id`` (undoing the order's increment with the rest of the statement). The
+    order's UPDATE also skips a line already over its cap as the statement first sees it, so that
+    common refusal is decided without that error.
+
     Returns None, having changed nothing, whenever the careful path must decide: the post would
     cross a notification threshold (50/80/90/100 %: crossings, notifications and capping live
-    in ``_accept_usage``), the order changed under us, or the line has its own cap (callers only
-    come here for lines without one; a line's cap is fixed when the order is made).
+    in ``_accept_usage``), or the order or the line changed under us.
     """
     orders = connection.ops.quote_name(CallOffOrder._meta.db_table)
     lines = connection.ops.quote_name(OrderLine._meta.db_table)
@@ -624,10 +633,12 @@ def _accept_usage_in_one_statement(*, order: CallOffOrder, line: OrderLine, amou
         WITH o AS (
             UPDATE {orders} SET spent = spent + %(amount)s
             WHERE id = %(order)s AND status = %(active)s AND spent <= cap - %(amount)s AND NOT ({crossing})
+              AND EXISTS (SELECT 1 FROM {lines} WHERE id = %(line)s AND (cap IS NULL OR spent <= cap - %(amount)s))
             RETURNING spent, cap
         ), l AS (
             UPDATE {lines} SET spent = spent + %(amount)s
             WHERE id = %(line)s AND order_id = %(order)s AND EXISTS (SELECT 1 FROM o)
+              AND (cap IS NULL OR spent <= cap - %(amount)s)
             RETURNING id
         ), r AS (
             INSERT INTO {records} (order_id, line_id, quantity, occurred_at, idempotency_key, status, reason,
@@ -637,8 +648,10 @@ def _accept_usage_in_one_statement(*, order: CallOffOrder, line: OrderLine, amou
             FROM o LEFT JOIN l ON TRUE  -- no line row: line_id NULL fails NOT NULL, the whole statement undone
             RETURNING id, remaining_after
         )
-        SELECT r.id, r.remaining_after, now_.status, now_.spent, now_.cap
-        FROM (SELECT status, spent, cap FROM {orders} WHERE id = %(order)s) AS now_ LEFT JOIN r ON TRUE
+        SELECT r.id, r.remaining_after, now_.status, now_.spent, now_.cap, line_.spent, line_.cap
+        FROM (SELECT status, spent, cap FROM {orders} WHERE id = %(order)s) AS now_
+        CROSS JOIN (SELECT spent, cap FROM {lines} WHERE id = %(line)s) AS line_
+        LEFT JOIN r ON TRUE
     """
     created_at = timezone.now()
     params = {
@@ -648,9 +661,14 @@ def _accept_usage_in_one_statement(*, order: CallOffOrder, line: OrderLine, amou
         "posted_by": fields["posted_by"].pk if fields["posted_by"] is not None else None, "created_at": created_at,
     }
     # Outside a transaction the statement is its own transaction.
-    with _savepoint_in_a_callers_transaction(), connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        record_id, remaining, status_now, spent_now, cap_now = cursor.fetchone()
+    try:
+        with _savepoint_in_a_callers_transaction(), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            record_id, remaining, status_now, spent_now, cap_now, line_spent, line_cap = cursor.fetchone()
+    except IntegrityError as error:
+        if getattr(error.__cause__, "pgcode", None) == NOT_NULL_VIOLATION:
+            return None  # the line reached its cap after the statement began: undone, the careful path decides
+        raise  # a used key: the caller returns the first outcome
     if record_id is not None:
         record = UsageRecord(pk=record_id, status=UsageRecord.Status.ACCEPTED, reason="",
                              remaining_after=remaining, created_at=created_at, **fields)
@@ -663,6 +681,10 @@ def _accept_usage_in_one_statement(*, order: CallOffOrder, line: OrderLine, amou
         raise _Rejected(UsageRecord.Reason.ORDER_NOT_ACTIVE, remaining=cap_now - spent_now)
     if spent_now + amount > cap_now:
         raise _Rejected(UsageRecord.Reason.CAP_EXCEEDED, remaining=cap_now - spent_now)
+    # A line's spent only grows and its cap is fixed, so a line over its cap as the statement saw
+    # it stays over.
+    if line_cap is not None and line_spent + amount > line_cap:
+        raise _Rejected(UsageRecord.Reason.LINE_CAP_EXCEEDED, remaining=cap_now - spent_now)
     return None
 
 

@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import Sum
 
 from marketplace.models import CallOffOrder, Notification, ThresholdCrossing, UsageRecord
+from marketplace.services import orders
 from marketplace.services.orders import order_record_usage
 from tests.conftest import requires_postgres
 from tests.marketplace.factories_orders import OrderFactory, order_parties
@@ -159,9 +160,11 @@ def test_each_threshold_notifies_exactly_once_under_concurrency():
     assert len(mail.outbox) == 12
 
 
-def _post_while_the_order_row_is_held(order, supplier, change: dict, *, quantity: str, key: str):
-    """Hold the order's row lock in this thread, changed by ``change``; post from another thread,
-    which waits on the lock; commit once it waits. The post then re-reads the changed row."""
+def _post_while_the_order_row_is_held(order, supplier, change: dict, *, quantity: str, key: str,
+                                      line_change: dict | None = None):
+    """Hold the order's row lock in this thread, changed by ``change`` (and the line by
+    ``line_change``); post from another thread, which waits on the lock; commit once it waits.
+    The post then re-reads the changed rows."""
     import time
 
     from django.db import transaction
@@ -178,6 +181,8 @@ def _post_while_the_order_row_is_held(order, supplier, change: dict, *, quantity
 
     with transaction.atomic():
         CallOffOrder.objects.select_for_update().filter(pk=order.pk).update(**change)
+        if line_change:
+            order.lines.update(**line_change)
         poster = threading.Thread(target=post)
         poster.start()
         with connection.cursor() as cursor:
@@ -224,3 +229,24 @@ def test_an_order_terminated_while_a_post_waits_refuses_it_and_changes_nothing()
         "rejected", "order_not_active", Decimal("80.00"))
     assert (order.spent, order.lines.get().spent) == (Decimal("20.00"), Decimal("20.00"))
     assert UsageRecord.objects.filter(order=order, status="accepted").count() == 1
+
+
+def test_a_line_filled_while_a_post_waits_refuses_it_and_changes_nothing(monkeypatch):
+    """The post's statement begins while another holds the order and has just spent the line up to
+    its cap: it sees room on the line, waits, then finds the line full. The whole statement is
+    undone and the careful path refuses the post."""
+    order = OrderFactory(cap=Decimal("100.00"), line_cap=Decimal("30.00"))
+    supplier = order_parties(order)["supplier"]
+    careful = []
+    original = orders._accept_usage
+    monkeypatch.setattr(orders, "_accept_usage", lambda **kwargs: careful.append(1) or original(**kwargs))
+
+    outcome = _post_while_the_order_row_is_held(
+        order, supplier, {"spent": Decimal("29.00")}, line_change={"spent": Decimal("29.00")}, quantity="10", key="k")
+
+    order.refresh_from_db()
+    assert careful == [1]
+    assert (outcome.record.status, outcome.record.reason, outcome.record.remaining_after) == (
+        "rejected", "line_cap_exceeded", Decimal("71.00"))
+    assert (order.spent, order.lines.get().spent) == (Decimal("29.00"), Decimal("29.00"))
+    assert not UsageRecord.objects.filter(order=order, status="accepted").exists()

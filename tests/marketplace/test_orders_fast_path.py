@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 
 from marketplace.models import CallOffOrder, UsageRecord
+from marketplace.services import orders
 from marketplace.services.orders import _threshold_crossed_sql, _thresholds_reached, order_record_usage
 from tests.conftest import requires_postgres
 from tests.marketplace.factories_orders import OrderFactory, order_parties
@@ -33,10 +34,12 @@ def test_the_sql_threshold_rule_agrees_with_the_python_rule():
     assert checked > 100
 
 
-def test_a_post_on_a_capped_line_takes_the_careful_path_and_still_refuses():
+def test_a_capped_line_is_checked_in_the_one_statement(monkeypatch):
     order = OrderFactory(cap=Decimal("100.00"), line_cap=Decimal("5.00"))
     supplier = order_parties(order)["supplier"]
     line = order.lines.get()
+    careful = []
+    monkeypatch.setattr(orders, "_accept_usage", lambda **kwargs: careful.append(kwargs))
 
     accepted = order_record_usage(actor=supplier, order_id=order.pk, line_id=line.pk, quantity="20",
                                   occurred_at="2026-03-10T12:00:00Z", idempotency_key="a")
@@ -45,8 +48,11 @@ def test_a_post_on_a_capped_line_takes_the_careful_path_and_still_refuses():
 
     order.refresh_from_db()
     line.refresh_from_db()
+    assert careful == []  # both decided by the statement: 4.00 fits the line's 5.00, 2.00 more does not
     assert (accepted.accepted, refused.record.reason) == (True, "line_cap_exceeded")
+    assert refused.record.remaining_after == Decimal("96.00")  # what the order has left, as on the careful path
     assert (order.spent, line.spent) == (Decimal("4.00"), Decimal("4.00"))
+    assert UsageRecord.objects.filter(order=order, status="accepted").count() == 1
 
 
 def test_the_returned_record_is_the_stored_row():

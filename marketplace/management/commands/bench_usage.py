@@ -7,10 +7,12 @@ Three runs in one go, each with ``--posts`` posts spread over ``--threads`` thre
 1. baseline: plain ``UsageRecord`` inserts in their own transactions, no cap check, no increment;
 2. one hot order: every post goes to the same order row (the worst case for the conditional
    UPDATE, which serializes writers on that row);
-3. ``--orders`` orders (default 8): posts spread round-robin over several orders.
+3. ``--orders`` orders (default 8): posts spread round-robin over several orders;
+4. one hot order whose line has its own cap, set below the order's: every post also checks and
+   increments the line, so it takes the slower multi-statement path, and the line cap is the one hit.
 
 The cap of each order is set below the total offered, so the cap is hit and overspend can be
-checked. The command creates its own fixtures, named ``BENCH-…``, and deletes its orders at the
+checked (of the line too in run 4). The command creates its own fixtures, named ``BENCH-…``, and deletes its orders at the
 end unless ``--keep``. Audit events written along the way (order creation, capping) stay: they
 are append-only by design.
 """
@@ -77,10 +79,17 @@ class Command(BaseCommand):
             spread = self._run(f"{count} orders (service layer)", posts, threads,
                                lambda i: self._post(fixtures, spread_orders[i % count], i, run_id))
 
+            capped_line = self._order(fixtures, run_id, "linecap", cap=cap_total,
+                                      line_cap=(cap_total * Decimal("0.9")).quantize(Decimal("1")))
+            created_orders.append(capped_line)
+            line_capped = self._run("one hot order, line with its own cap", posts, threads,
+                                    lambda i: self._post(fixtures, capped_line, i, run_id))
+
             self.stdout.write("")
             self._report(baseline, None, "baseline")
             self._report(hot_result, [hot], "hot")
             self._report(spread, spread_orders, "spread")
+            self._report(line_capped, [capped_line], "line cap")
         finally:
             if not options["keep"]:
                 self._cleanup(created_orders)
@@ -118,14 +127,15 @@ class Command(BaseCommand):
                 content_hash="0" * 64, published_at=timezone.now())
         return {"buyer": buyer, "supplier": supplier, "user": user, "framework": framework, "version": version}
 
-    def _order(self, fixtures: dict, run_id: str, name: str, *, cap: Decimal) -> CallOffOrder:
+    def _order(self, fixtures: dict, run_id: str, name: str, *, cap: Decimal,
+               line_cap: Decimal | None = None) -> CallOffOrder:
         today = timezone.localdate()
         order = CallOffOrder.objects.create(
             reference=f"BENCH-{run_id}-{name}", buyer=fixtures["buyer"], supplier=fixtures["supplier"],
             framework=fixtures["framework"], status=CallOffOrder.Status.ACTIVE, cap=cap, original_cap=cap,
             start_date=today - timedelta(days=30), end_date=today + timedelta(days=30), created_by=fixtures["user"])
         OrderLine.objects.create(order=order, listing_version=fixtures["version"], description="BENCH compute",
-                                 unit="vCPU-hour", unit_price=UNIT_PRICE)
+                                 unit="vCPU-hour", unit_price=UNIT_PRICE, cap=line_cap)
         order.bench_line_id = order.lines.get().pk
         return order
 
@@ -212,6 +222,14 @@ class Command(BaseCommand):
             f"{'':<42} accepted {result['accepted']} records, total accepted {accepted_sum} vs cap {cap}; "
             f"spent {spent}; overspend {overspend:.2f}; spent minus sum of records {mismatch:.2f}"
         )
+        for line in OrderLine.objects.filter(order_id__in=ids, cap__isnull=False):
+            line_sum = UsageRecord.objects.filter(line_id=line.pk, status="accepted").aggregate(
+                total=Sum("amount"))["total"] or Decimal("0.00")
+            self.stdout.write(
+                f"{'':<42} line cap {line.cap}: line spent {line.spent}; "
+                f"line overspend {max(Decimal('0.00'), line.spent - line.cap):.2f}; "
+                f"line spent minus sum of its records {line.spent - line_sum:.2f}"
+            )
 
     def _cleanup(self, orders: list[CallOffOrder]) -> None:
         ids = [order.pk for order in orders]
