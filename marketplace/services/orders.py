@@ -67,6 +67,8 @@ from marketplace.services.notifications import (
 MAX_AMOUNT = Decimal(10) ** (AMOUNT_FIELD["max_digits"] - AMOUNT_FIELD["decimal_places"]) - Decimal("0.01")
 MAX_QUANTITY = Decimal(10) ** (QUANTITY_FIELD["max_digits"] - QUANTITY_FIELD["decimal_places"])
 MAX_KEY_LENGTH = 200
+# A meter's clock may run a little ahead of ours; usage further ahead has not happened yet.
+CLOCK_SKEW = timedelta(minutes=5)
 CSV_COLUMNS = ("line", "quantity", "occurred_at", "idempotency_key")
 
 Status = CallOffOrder.Status
@@ -420,6 +422,8 @@ def _parse_usage_input(*, quantity, occurred_at, idempotency_key) -> tuple[Decim
         parsed_time = timezone.make_aware(parsed_time, timezone.get_default_timezone())
     if parsed_time is not None:
         parsed_time = parsed_time.astimezone(UTC)  # as the database gives it back, for identical replays
+        if parsed_time > timezone.now() + CLOCK_SKEW:
+            fields["occurred_at"] = [_("The time of use is in the future: post usage once it has happened.")]
     key = str(idempotency_key or "").strip()
     if not key:
         fields["idempotency_key"] = [_("Give a unique key for this usage, e.g. your meter reading id.")]

@@ -1,8 +1,9 @@
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from common.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -148,9 +149,9 @@ def test_line_cap_is_enforced_and_rolls_back_the_order_increment():
     assert order.lines.get().spent == Decimal("4.00")
 
 
-@pytest.mark.parametrize("occurred_at", ["2025-12-31T23:59:59Z", "2028-01-01T00:00:00Z"])
+@pytest.mark.parametrize("occurred_at", ["2024-12-31T23:59:59Z", "2026-01-01T00:00:00Z"])
 def test_usage_outside_the_order_dates_is_rejected(occurred_at):
-    order = OrderFactory(cap=Decimal("100.00"), start_date=date(2026, 1, 1), end_date=date(2027, 12, 31))
+    order = OrderFactory(cap=Decimal("100.00"), start_date=date(2025, 1, 1), end_date=date(2025, 12, 31))
     supplier = order_parties(order)["supplier"]
 
     outcome = _post(order, supplier, "1", "k", occurred_at=occurred_at)
@@ -161,11 +162,11 @@ def test_usage_outside_the_order_dates_is_rejected(occurred_at):
 
 
 def test_usage_on_the_first_and_last_day_is_accepted():
-    order = OrderFactory(cap=Decimal("100.00"), start_date=date(2026, 1, 1), end_date=date(2027, 12, 31))
+    order = OrderFactory(cap=Decimal("100.00"), start_date=date(2025, 1, 1), end_date=date(2025, 12, 31))
     supplier = order_parties(order)["supplier"]
 
-    first = _post(order, supplier, "1", "a", occurred_at="2026-01-01T00:00:00Z")
-    last = _post(order, supplier, "1", "b", occurred_at="2027-12-31T23:59:59Z")
+    first = _post(order, supplier, "1", "a", occurred_at="2025-01-01T00:00:00Z")
+    last = _post(order, supplier, "1", "b", occurred_at="2025-12-31T23:59:59Z")
 
     assert (first.accepted, last.accepted) == (True, True)
 
@@ -198,6 +199,22 @@ def test_invalid_usage_is_refused_and_stores_nothing(quantity, occurred_at, key,
     assert field in error.value.fields
     assert UsageRecord.objects.count() == 0
     assert order.spent == Decimal("0.00")
+
+
+def test_usage_a_little_ahead_of_our_clock_is_accepted_but_not_usage_that_has_not_happened():
+    order = OrderFactory(cap=Decimal("100.00"), start_date=date(2025, 1, 1), end_date=date(2099, 12, 31))
+    supplier = order_parties(order)["supplier"]
+    now = timezone.now()
+
+    skewed = _post(order, supplier, "1", "a", occurred_at=(now + timedelta(minutes=2)).isoformat())
+    with pytest.raises(ValidationFailed) as error:
+        _post(order, supplier, "1", "b", occurred_at=(now + timedelta(days=24)).isoformat())
+
+    order.refresh_from_db()
+    assert skewed.accepted
+    assert "in the future" in error.value.fields["occurred_at"][0]
+    assert list(UsageRecord.objects.values_list("idempotency_key", flat=True)) == ["a"]
+    assert order.spent == Decimal("0.20")
 
 
 def test_only_the_supplier_posts_usage():
