@@ -300,6 +300,8 @@ def call_off_release(award: Award) -> dict[str, Any]:
         if order is not None:
             release["contracts"] = [_contract(order, award_data["id"], currency, parties, changed)]
             release["tag"].append("contract")
+            if release["contracts"][0].get("amendments"):
+                release["tag"].append("contractAmendment")
             if release["contracts"][0].get("implementation"):
                 release["tag"].append("implementation")
     release["parties"] = parties.as_list()
@@ -323,9 +325,23 @@ def _contract(order: CallOffOrder, award_id: str, currency: str, parties: _Parti
     if order.activated_at is not None:
         contract["dateSigned"] = _datetime(order.activated_at)
     changed.extend([order.created_at, order.activated_at, order.closed_at])
-    changed.extend(amendment.created_at for amendment in order.cap_amendments.all())
+    amendments = []
+    for number, amendment in enumerate(order.cap_amendments.all(), start=1):
+        # The buyer's written justification stays out: free text may name people (like award reasons).
+        amendments.append({
+            "id": f"{order.reference}-cap-{number}",
+            "date": _datetime(amendment.created_at),
+            "description": (f"Cap {'raised' if amendment.new_cap > amendment.previous_cap else 'lowered'} from "
+                            f"{amendment.previous_cap} to {amendment.new_cap} {currency}; "
+                            f"spent when amended: {amendment.spent_at_amendment} {currency}."),
+        })
+        changed.append(amendment.created_at)
+    if amendments:
+        contract["amendments"] = amendments
     transactions = []
     for statement in order.statements.all():
+        if not statement.is_final:
+            continue  # a provisional statement is not yet what the buyer owes for the month
         month = statement.month
         transactions.append({
             "id": f"{order.reference}-{month:%Y-%m}",

@@ -54,7 +54,10 @@ class StatementSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Statement
-        fields = ["id", "month", "total", "records", "lines", "generated_at"]
+        fields = ["id", "month", "total", "records", "lines", "generated_at", "final"]
+
+    final = serializers.BooleanField(source="is_final", read_only=True,
+                                     help_text="False when produced before the month ended (provisional).")
 
     def get_month(self, statement) -> str:
         return statement.month.strftime("%Y-%m")

@@ -7,10 +7,12 @@ threshold of the cap is crossed once per order (UniqueConstraint on ``ThresholdC
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -202,6 +204,18 @@ class Statement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order} {self.month:%Y-%m}"
+
+    @property
+    def month_end(self) -> datetime:
+        """The first instant after the month, in the site's time zone (as usage is counted)."""
+        following = (self.month.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return timezone.make_aware(datetime.combine(following, time.min))
+
+    @property
+    def is_final(self) -> bool:
+        """Produced after the month ended. One produced during the month is provisional: usage
+        posted later is not in it until the statement is produced again."""
+        return self.generated_at is not None and self.generated_at >= self.month_end
 
 
 class ThresholdCrossing(models.Model):

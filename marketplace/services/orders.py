@@ -875,7 +875,9 @@ def parse_month(value) -> date:
 @transaction.atomic
 def statement_generate(*, order_id, month, actor=None) -> Statement:
     """(Re)build the statement of accepted usage in ``month`` by time of use. Safe to run twice:
-    the (order, month) row is created once and then overwritten with the same figures."""
+    the (order, month) row is created once and then overwritten with the figures of the moment.
+    Only months of the order's term that have begun; one produced before its month ends is
+    provisional (``Statement.is_final``)."""
     first, last = month_bounds(parse_month(month))
     order = CallOffOrder.objects.filter(pk=order_id).first()
     if order is None:
@@ -886,6 +888,13 @@ def statement_generate(*, order_id, month, actor=None) -> Statement:
             if organization is not None and organization.kind == Organization.Kind.OVERSIGHT:
                 raise Forbidden(_("Oversight users read statements but do not generate them."))
             raise NotFound(_("Order not found."))
+    if first > timezone.localdate():
+        message = _("%(month)s has not begun: there is no usage to state yet.") % {"month": first.strftime("%Y-%m")}
+        raise ValidationFailed(message, fields={"month": [message]})
+    if last < order.start_date or first > order.end_date:
+        message = _("Choose a month of the order's term, %(start)s to %(end)s.") % {
+            "start": order.start_date.strftime("%Y-%m"), "end": order.end_date.strftime("%Y-%m")}
+        raise ValidationFailed(message, fields={"month": [message]})
     start = timezone.make_aware(datetime.combine(first, time.min))
     stop = timezone.make_aware(datetime.combine(last + timedelta(days=1), time.min))
     rows = (

@@ -1,6 +1,6 @@
 import copy
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from jsonschema import Draft4Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
@@ -119,6 +120,7 @@ def world(framework, lot, buyer_user, approver_user, supplier_user, other_suppli
         "framework": framework, "lot": lot, "direct": direct, "order": order, "competed": competed,
         "competition": competition, "no_award": no_award, "open_framework": open_framework, "draft": draft,
         "supplier": supplier, "other_supplier": org_of(other_supplier_user), "buyer": buyer,
+        "approver_user": approver_user,
     }
 
 
@@ -354,6 +356,49 @@ def test_release_ids_are_stable_and_change_with_the_content(api_client, world):
     assert changed[ocid]["date"] >= first[ocid]["date"]
     unchanged = ocds.framework_ocid(world["framework"])
     assert changed[unchanged]["id"] == first[unchanged]["id"]
+
+
+def test_a_provisional_statement_is_not_published_as_a_transaction(api_client, world):
+    order = world["order"]
+    before = by_ocid(fetch(api_client))
+    today = timezone.localdate()
+    Statement.objects.create(order=order, month=today.replace(day=1), total=Decimal("10.00"), records=1)
+    during = by_ocid(fetch(api_client))
+    Statement.objects.filter(order=order, month=today.replace(day=1)).update(
+        generated_at=timezone.now() + timedelta(days=32))  # as if produced again after the month ended
+    after = by_ocid(fetch(api_client))
+
+    ocid = ocds.call_off_ocid(world["direct"])
+
+    def transaction_ids(release):
+        return [item["id"] for item in release["contracts"][0]["implementation"]["transactions"]]
+
+    current = f"{order.reference}-{today:%Y-%m}"
+    assert current not in transaction_ids(during[ocid])
+    assert during[ocid]["id"] == before[ocid]["id"]
+    assert transaction_ids(after[ocid])[-1] == current
+    assert after[ocid]["id"] != before[ocid]["id"]
+
+
+def test_cap_amendments_are_published_as_contract_amendments(api_client, world, package_validator):
+    from marketplace.services.orders import order_amend_cap
+
+    order = world["order"]
+    order_amend_cap(actor=world["approver_user"], order_id=order.pk, cap="1500.00",
+                    justification="Ana Pérez asked for more storage")
+    order_amend_cap(actor=world["approver_user"], order_id=order.pk, cap="1200.00", justification="Less needed")
+    package = fetch(api_client)
+
+    assert_valid(package_validator, package)
+    release = by_ocid(package)[ocds.call_off_ocid(world["direct"])]
+    (contract,) = release["contracts"]
+    assert "contractAmendment" in release["tag"]
+    assert contract["value"] == {"amount": 1200.0, "currency": "PEN"}
+    assert [(item["id"], item["description"]) for item in contract["amendments"]] == [
+        (f"{order.reference}-cap-1", "Cap raised from 1000.00 to 1500.00 PEN; spent when amended: 0.00 PEN."),
+        (f"{order.reference}-cap-2", "Cap lowered from 1500.00 to 1200.00 PEN; spent when amended: 0.00 PEN."),
+    ]
+    assert "Ana" not in json.dumps(package)
 
 
 def test_ocid_prefix_is_a_setting(api_client, world, settings):

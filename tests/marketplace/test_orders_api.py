@@ -1,9 +1,10 @@
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import override_settings
+from django.test import Client, override_settings
+from django.utils import timezone
 
 from agreements.models import Membership, Organization
 from audit.models import AuditEvent
@@ -408,6 +409,41 @@ def test_statement_per_month_with_lines_totals_and_csv():
         f"{order.reference},2026-03,,Total,,,,2.50,2",
     ]
     assert buyer.get(f"/api/v1/orders/{order.pk}/statements/2026-05.csv").status_code == 404
+
+
+def test_statements_are_only_for_begun_months_of_the_order_term():
+    order = OrderFactory(cap=Decimal("100.00"), start_date=date(2026, 1, 1), end_date=date(2026, 6, 30))
+    buyer = client_for(order_parties(order)["requester"])
+    today = timezone.localdate()
+    next_month = (today.replace(day=28) + timedelta(days=4)).strftime("%Y-%m")
+
+    answers = {month: buyer.post(f"/api/v1/orders/{order.pk}/statements/", {"month": month}, format="json")
+               for month in ("2025-12", "2026-07", "2030-01", next_month)}
+
+    assert {month: answer.status_code for month, answer in answers.items()} == dict.fromkeys(answers, 400)
+    assert "2026-01 to 2026-06" in answers["2025-12"].json()["error"]["fields"]["month"][0]
+    assert "2026-01 to 2026-06" in answers["2026-07"].json()["error"]["fields"]["month"][0]
+    assert "has not begun" in answers["2030-01"].json()["error"]["fields"]["month"][0]
+    assert "has not begun" in answers[next_month].json()["error"]["fields"]["month"][0]
+    assert buyer.post(f"/api/v1/orders/{order.pk}/statements/", {"month": "2026-06"}, format="json").status_code == 201
+    assert list(Statement.objects.values_list("month", flat=True)) == [date(2026, 6, 1)]
+
+
+def test_a_statement_produced_during_its_month_is_provisional_on_the_page_and_in_the_api():
+    order = OrderFactory(cap=Decimal("100.00"), start_date=date(2025, 1, 1), end_date=date(2099, 12, 31))
+    requester = order_parties(order)["requester"]
+    buyer = client_for(requester)
+    browser = Client()
+    browser.force_login(requester)
+    this_month = timezone.localdate().strftime("%Y-%m")
+
+    current = buyer.post(f"/api/v1/orders/{order.pk}/statements/", {"month": this_month}, format="json").json()
+    past = buyer.post(f"/api/v1/orders/{order.pk}/statements/", {"month": "2026-03"}, format="json").json()
+    page = browser.get(f"/orders/{order.pk}/").content.decode()
+
+    assert (current["month"], current["final"]) == (this_month, False)
+    assert (past["month"], past["final"]) == ("2026-03", True)
+    assert page.count("Provisional: produced") == 1
 
 
 def test_monthly_statement_task_is_safe_to_run_twice():
