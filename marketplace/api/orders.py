@@ -63,18 +63,20 @@ class StatementSerializer(serializers.ModelSerializer):
         return statement.month.strftime("%Y-%m")
 
 
-def usage_response(record: UsageRecord) -> Response:
-    """The stored outcome as an answer: the same body and status every time the key is posted."""
+def usage_response(record: UsageRecord, *, replayed: bool) -> Response:
+    """The stored outcome as an answer: the same body and status every time the key is posted;
+    a repeat is told apart only by the ``Idempotent-Replayed: true`` header."""
     common = {
         "id": record.pk, "line": record.line_id, "quantity": str(record.quantity),
         "occurred_at": record.occurred_at.isoformat().replace("+00:00", "Z"),
         "idempotency_key": record.idempotency_key, "amount": str(record.amount),
         "remaining": str(record.remaining_after),
     }
+    headers = {"Idempotent-Replayed": "true"} if replayed else None
     if record.status == UsageRecord.Status.ACCEPTED:
-        return Response({"status": "accepted", **common}, status=status.HTTP_201_CREATED)
+        return Response({"status": "accepted", **common}, status=status.HTTP_201_CREATED, headers=headers)
     body = error_body(code=record.reason, message=str(record.get_reason_display()), status="rejected", **common)
-    return Response(body, status=status.HTTP_409_CONFLICT)
+    return Response(body, status=status.HTTP_409_CONFLICT, headers=headers)
 
 
 class OrderListView(generics.ListAPIView):
@@ -159,7 +161,11 @@ UsageAnswer = inline_serializer("UsageAnswer", {
 
 
 class OrderUsageView(APIView):
-    @extend_schema(request=UsageInput, responses={201: UsageAnswer, 409: UsageAnswer})
+    @extend_schema(
+        request=UsageInput, responses={201: UsageAnswer, 409: UsageAnswer},
+        description="Post one usage. `line` is the order line's id. The same `idempotency_key` again returns "
+                    "the first outcome (same status and body) with the header `Idempotent-Replayed: true`.",
+    )
     def post(self, request, pk):
         selectors.order_get_for(user=request.user, order_id=pk)
         data = UsageInput(data=request.data)
@@ -169,7 +175,7 @@ class OrderUsageView(APIView):
             actor=request.user, order_id=pk, line_id=values["line"], quantity=values["quantity"],
             occurred_at=values["occurred_at"], idempotency_key=values["idempotency_key"],
         )
-        return usage_response(outcome.record)
+        return usage_response(outcome.record, replayed=outcome.replayed)
 
 
 def upload_rows(outcomes) -> dict:

@@ -258,6 +258,8 @@ def test_post_usage_same_key_returns_the_same_status_and_body():
 
     assert (second.status_code, second.json()) == (first.status_code, first.json())
     assert (rejected_second.status_code, rejected_second.json()) == (rejected_first.status_code, rejected_first.json())
+    assert [answer.headers.get("Idempotent-Replayed") for answer in (first, second, rejected_first, rejected_second)] == [
+        None, "true", None, "true"]
     assert UsageRecord.objects.count() == 2
 
 
