@@ -139,7 +139,8 @@ def open_requirements_of(*, user) -> QuerySet[Requirement]:
     organization = organization_of(user)
     if organization is None or organization.kind != Organization.Kind.BUYER:
         return Requirement.objects.none()
-    return Requirement.objects.filter(organization=organization, status=Requirement.Status.OPEN).order_by("-created_at")
+    return (Requirement.objects.filter(organization=organization, status=Requirement.Status.OPEN)
+            .select_related("lot__framework").order_by("-created_at"))
 
 
 def award_of(*, competition: Competition):

@@ -242,6 +242,11 @@ def competition_create(
         errors["deadline"] = [_("Enter the deadline for quotes.")]
     elif timezone.is_naive(deadline):
         deadline = timezone.make_aware(deadline)
+    if errors and deadline is not None and lot is not None:
+        try:  # so that a buyer learns of a too-early deadline with the other mistakes, not after fixing them
+            _check_deadline(deadline=deadline, framework=lot.framework, now=timezone.now())
+        except ValidationFailed as error:
+            errors.update(error.fields)
     if errors:
         raise ValidationFailed(_("The competition is not valid."), fields=errors)
     if lot.framework.status != FrameworkAgreement.Status.LIVE:

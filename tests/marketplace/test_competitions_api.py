@@ -66,6 +66,21 @@ def test_deadline_too_soon_is_a_clear_400_and_nothing_is_created(buyer_user, lot
     assert Competition.objects.count() == 1
 
 
+def test_a_too_early_deadline_is_reported_with_the_other_mistakes(buyer_user, lot):
+    create_competition(buyer_user, lot)
+    requirement = requirement_for(buyer_user, lot=lot)
+    response = client_for(buyer_user).post("/api/v1/competitions/", {
+        "requirement": requirement.pk, "lines": [{"unit": "parsec", "quantity": "10"}],
+        "deadline": "2020-01-01T12:00:00Z",
+    }, format="json")
+
+    assert response.status_code == 400
+    fields = response.json()["error"]["fields"]
+    assert sorted(fields) == ["deadline", "lines.0.unit"]
+    assert "or later" in fields["deadline"][0]
+    assert Competition.objects.count() == 1
+
+
 def test_weights_not_summing_to_100_is_400_with_field(buyer_user, lot):
     create_competition(buyer_user, lot)
     requirement = requirement_for(buyer_user, lot=lot)

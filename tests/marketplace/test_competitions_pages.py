@@ -184,3 +184,13 @@ def test_a_buyer_without_a_requirement_is_told_to_describe_one_first(buyer_user,
     requirement_for(buyer_user, lot=lot)
     page = browser(buyer_user).get("/competitions/new/").content.decode()
     assert "you have none open" not in page
+
+
+def test_each_requirement_is_offered_with_its_lot_or_a_prompt_to_choose_one(buyer_user, lot):
+    with_lot = requirement_for(buyer_user, lot=lot, title="Hosting with a lot")
+    without = requirement_for(buyer_user, title="Hosting without a lot")
+
+    page = browser(buyer_user).get("/competitions/new/").content.decode()
+
+    assert f'<option value="{with_lot.pk}">Hosting with a lot · {lot.framework.reference} · {lot}</option>' in page
+    assert f'<option value="{without.pk}">Hosting without a lot · no lot: choose one below</option>' in page
