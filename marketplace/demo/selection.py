@@ -6,16 +6,22 @@ the same as a buyer's. Idempotent: skipped when the demo requirement exists.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from agreements.models import FrameworkAgreement
+from catalog.models import NeedCategory
 from marketplace.models import Award, Requirement
 from marketplace.selectors.selection import attribute_definitions_for, comparison_build
 from marketplace.services import selection as services
 
 DEMO_TITLE = "Hosting for the patient records system"
+NEED = "virtual-servers"
+# The same year of use in each pricing unit the offers use, so every offer gets an estimated
+# total: two vCPUs around the clock, or one instance for twelve months.
+ESTIMATES = [("vCPU-hour", "17520"), ("instance-month", "12")]
 # Filters added one at a time until the search is narrow enough to end.
 NARROWING = [("data_location", "peru"), ("support_hours", "24x7"), ("certifications", "iso27001"),
              ("data_export", "true"), ("open_api", "true"), ("deployment_model", "private")]
@@ -47,6 +53,9 @@ def seed_selection(out) -> None:
         return
     lot = framework.lots.get(number=1)
     query = {"framework": str(framework.pk), "lot": str(lot.pk), "sort": "price"}
+    need = NeedCategory.objects.filter(slug=NEED).first()
+    if need is not None:  # the need in the buyer's words: virtual servers, not every hosting offer
+        query["category"] = str(need.pk)
     for key, value in NARROWING:
         total, _hits = search_hits_all(query=query, limit=1)
         if 0 < total <= framework.max_frozen_results:
@@ -56,16 +65,18 @@ def seed_selection(out) -> None:
     if not 0 < total <= framework.max_frozen_results:
         out(f"  skipped: the demo search finds {total} listings")
         return
-    unit = hits[0].unit
+    priced_units = set(lot.ceiling_prices.values_list("unit", flat=True))
+    estimates = [{"unit": unit, "quantity": quantity} for unit, quantity in ESTIMATES if unit in priced_units] or [
+        {"unit": hits[0].unit, "quantity": "8760"}]
     known_keys = tuple(attribute_definitions_for(lot_id=lot.pk))
-    start = max(date.today(), framework.start_date)
+    start = max(timezone.localdate(), framework.start_date)
     end = min(start + timedelta(days=180), framework.end_date)
     requirement = services.requirement_create(
         actor=buyer, title=DEMO_TITLE, framework_id=framework.pk, lot_id=lot.pk,
         description="Virtual machines and storage for the records system, hosted in Peru.",
         budget="50000.00", period_start=start, period_end=end,
         criteria=[item for item in CRITERIA if item.get("attribute_key", "") in ("", *known_keys)],
-        estimates=[{"unit": unit, "quantity": "8760"}],
+        estimates=estimates,
     )
     search = services.search_save(actor=buyer, name="Peru hosting, 24x7", query=query, requirement_id=requirement.pk)
     search = services.search_freeze(actor=buyer, search_id=search.pk)

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from agreements.models import Admission, CeilingPrice, FrameworkAgreement, Lot, Membership, Organization
@@ -130,6 +131,7 @@ def test_seed_demo_leaves_planner_statistics_for_what_search_reads():
 
 def test_demo_order_can_be_activated_and_used_by_the_demo_logins():
     from marketplace.models import CallOffOrder
+    from marketplace.selectors.selection import comparison_build
 
     output = _seed()
 
@@ -146,12 +148,16 @@ def test_demo_order_can_be_activated_and_used_by_the_demo_logins():
     line = order.lines.get()
     posted = client_as("contractor").post(
         f"/api/v1/orders/{order.pk}/usage/",
-        {"line": line.pk, "quantity": "10", "occurred_at": f"{order.start_date}T12:00:00Z", "idempotency_key": "demo-1"},
+        {"line": line.pk, "quantity": "10", "occurred_at": timezone.now().isoformat(), "idempotency_key": "demo-1"},
         format="json")
     assert posted.status_code == 201, posted.json()
     assert posted.json()["status"] == "accepted"
     order.refresh_from_db()
     assert order.spent == Decimal(posted.json()["amount"]) > 0
+    # The demo award compares like with like: offers for the need, each with an estimated total.
+    search = order.award.search
+    rows = comparison_build(search=search).rows
+    assert rows and all(row.estimated_total is not None for row in rows)
     # Seeding again changes nothing: one contractor, one membership.
     _seed()
     assert get_user_model().objects.filter(username="contractor").count() == 1
