@@ -184,7 +184,7 @@ def test_bad_filters_are_a_400_with_fields(log_world, auditor_user):
     }
     page = page_client(auditor_user).get("/oversight/selections/", {"value_min": "lots"})
     assert page.status_code == 400
-    assert "Enter an amount, e.g. 1500.00." in page.content.decode()
+    assert "Give a number such as 1,500.00." in page.content.decode()  # the page reads amounts as the language writes them
 
 
 def test_csv_and_json_exports_follow_the_filters(story, log_world, auditor_user):
@@ -371,3 +371,14 @@ def test_check_writes_nothing(story, auditor_user):
     client_for(auditor_user).post(f"{LOG}{story['award'].pk}/check/")
     page_client(auditor_user).post(f"/oversight/selections/{story['award'].pk}/check/")
     assert (AuditEvent.objects.count(), RedFlag.objects.count(), Award.objects.count()) == counts
+
+
+def test_the_oversight_pages_link_to_the_chain_check_the_events_and_the_open_data(story, auditor_user):
+    client = page_client(auditor_user)
+    page = client.get("/oversight/selections/").content.decode()
+
+    for link in ("/api/v1/audit/verify/", "/api/v1/audit/events/", "/api/v1/ocds/releases/"):
+        assert f'href="{link}"' in page
+        response = client.get(link)  # the signed-in session is enough: no token to set up
+        assert response.status_code == 200, link
+    assert client.get("/api/v1/audit/verify/").json()["ok"] is True
