@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from common.errors import DomainError, NotFound
@@ -182,9 +182,13 @@ def order_upload_usage(request, pk):
         else:
             counts = Counter(outcome.status for outcome in outcomes)
             messages.success(request, _(
-                "File read: %(accepted)s rows accepted, %(rejected)s rejected, %(invalid)s not valid. "
-                "Each row's outcome is listed under “Upload result”."
-            ) % {"accepted": counts["accepted"], "rejected": counts["rejected"], "invalid": counts["invalid"]})
+                "File read: %(accepted)s, %(rejected)s, %(invalid)s. Each row's outcome is listed under “Upload result”."
+            ) % {
+                "accepted": ngettext("%(n)s row accepted", "%(n)s rows accepted", counts["accepted"]) % {
+                    "n": counts["accepted"]},
+                "rejected": ngettext("%(n)s rejected", "%(n)s rejected", counts["rejected"]) % {"n": counts["rejected"]},
+                "invalid": ngettext("%(n)s not valid", "%(n)s not valid", counts["invalid"]) % {"n": counts["invalid"]},
+            })
             return _rerender(request, pk, status=200, upload_result=outcomes)
     return _rerender(request, pk, upload_form=form)
 

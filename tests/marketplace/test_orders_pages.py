@@ -111,7 +111,7 @@ def test_an_upload_says_at_the_top_how_many_rows_went_each_way_and_names_outcome
                                       {"file": SimpleUploadedFile("u.csv", content.encode(), content_type="text/csv")})
 
     page = response.content.decode()
-    assert "File read: 1 rows accepted, 1 rejected, 1 not valid." in page
+    assert "File read: 1 row accepted, 1 rejected, 1 not valid." in page
     assert page.index("File read:") < page.index("Upload result")
     assert ">accepted<" not in page and "Not valid" in page
     assert "Column “quantity”: The quantity must be more than zero." in page
