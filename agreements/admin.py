@@ -125,7 +125,7 @@ class FrameworkAgreementAdmin(ServiceAdmin):
     fields = [
         "reference", "title", "description", "authority", "currency", "start_date", "end_date",
         "direct_award_allowed", "max_frozen_results", "min_quotation_business_days", "max_call_off_months",
-        "status", "status_changed_at",
+        "max_cap_increase_percent", "status", "status_changed_at",
     ]
     inlines = [LotInline]
     actions = ["open_to_suppliers", "go_live", "terminate"]
@@ -144,6 +144,7 @@ class FrameworkAgreementAdmin(ServiceAdmin):
             max_frozen_results=data["max_frozen_results"],
             min_quotation_business_days=data["min_quotation_business_days"],
             max_call_off_months=data["max_call_off_months"],
+            max_cap_increase_percent=data["max_cap_increase_percent"],
         )
 
     def _transition(self, request, queryset, target, done_message, reason=""):

@@ -105,6 +105,11 @@ class FrameworkAgreement(models.Model):
     max_call_off_months = models.PositiveIntegerField(
         _("longest call-off term (months)"), default=24, validators=[MinValueValidator(1)]
     )
+    max_cap_increase_percent = models.PositiveSmallIntegerField(
+        _("most a call-off cap may be raised (% of the original cap)"), null=True, blank=True,
+        help_text=_("Amendments may raise an order's cap to at most its original cap plus this share "
+                    "(e.g. 25). Empty: no limit."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
 

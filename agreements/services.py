@@ -95,6 +95,7 @@ def framework_create(
     max_frozen_results: int = 30,
     min_quotation_business_days: int = 2,
     max_call_off_months: int = 24,
+    max_cap_increase_percent: int | None = None,
 ) -> FrameworkAgreement:
     if authority.kind != Organization.Kind.AUTHORITY:
         raise ValidationFailed(_("A framework must belong to a procurement authority."))
@@ -109,6 +110,8 @@ def framework_create(
         errors["max_frozen_results"] = [_("Must be at least 1.")]
     if max_call_off_months < 1:
         errors["max_call_off_months"] = [_("Must be at least 1.")]
+    if max_cap_increase_percent is not None and not 0 <= max_cap_increase_percent <= 1000:
+        errors["max_cap_increase_percent"] = [_("Enter a percentage from 0 to 1000, or leave it empty for no limit.")]
     if FrameworkAgreement.objects.filter(reference=reference).exists():
         errors["reference"] = [_("A framework with this reference already exists.")]
     if errors:
@@ -117,12 +120,13 @@ def framework_create(
         authority=authority, reference=reference, title=title, description=description, currency=currency.upper(),
         start_date=start_date, end_date=end_date, direct_award_allowed=direct_award_allowed,
         max_frozen_results=max_frozen_results, min_quotation_business_days=min_quotation_business_days,
-        max_call_off_months=max_call_off_months,
+        max_call_off_months=max_call_off_months, max_cap_increase_percent=max_cap_increase_percent,
     )
     audit_record(
         action="framework.created", actor=actor, organization=authority, target=framework,
         payload={"reference": reference, "title": title, "currency": framework.currency,
-                 "start_date": start_date, "end_date": end_date},
+                 "start_date": start_date, "end_date": end_date,
+                 "max_cap_increase_percent": max_cap_increase_percent},
     )
     return framework
 

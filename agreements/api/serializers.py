@@ -32,5 +32,5 @@ class FrameworkSerializer(serializers.ModelSerializer):
         fields = [
             "id", "reference", "title", "description", "authority", "currency", "status", "start_date", "end_date",
             "direct_award_allowed", "max_frozen_results", "min_quotation_business_days", "max_call_off_months",
-            "lots",
+            "max_cap_increase_percent", "lots",
         ]

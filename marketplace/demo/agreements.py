@@ -111,7 +111,7 @@ def seed_frameworks(out, orgs: dict[str, Organization]) -> list[FrameworkAgreeme
             framework = services.framework_create(
                 actor=None, authority=authority, reference=spec["reference"], title=spec["title"],
                 description=spec["description"], currency=spec["currency"], start_date=date(2026, 1, 1),
-                end_date=date(2028, 12, 31),
+                end_date=date(2028, 12, 31), max_cap_increase_percent=25,
             )
             framework = services.framework_transition(
                 actor=None, framework=framework, target=FrameworkAgreement.Status.OPEN

@@ -138,6 +138,14 @@ def _lock_order(order_id) -> CallOffOrder:
     return order
 
 
+def highest_cap(order: CallOffOrder) -> Decimal | None:
+    """The most the order's cap may become under its framework's rule, or None without a limit."""
+    percent = order.framework.max_cap_increase_percent
+    if percent is None:
+        return None
+    return round_amount(order.original_cap * (100 + percent) / 100)
+
+
 def _audit(*, action: str, actor, order: CallOffOrder, payload: dict) -> None:
     audit_record(
         action=action, actor=actor, organization=organization_of(actor) if actor is not None else None,
@@ -326,6 +334,16 @@ def order_amend_cap(*, actor, order_id, cap, justification: str) -> CapAmendment
     if new_cap == order.cap:
         raise ValidationFailed(_("The new cap is the same as the current cap."),
                                fields={"cap": [_("Enter a different amount.")]})
+    highest = highest_cap(order)
+    if highest is not None and new_cap > highest and new_cap > order.cap:
+        amount = formats.number_format(highest, 2, use_l10n=True, force_grouping=True)
+        raise ValidationFailed(
+            _("The framework lets a cap rise to at most %(percent)s%% above the original cap: %(amount)s. "
+              "Anything more needs a new call-off.") % {"percent": order.framework.max_cap_increase_percent,
+                                                         "amount": amount},
+            fields={"cap": [_("Enter %(amount)s or less.") % {"amount": amount}]},
+            code="cap_increase_limit", extra={"highest_cap": str(highest)},
+        )
     previous_cap, previous_status = order.cap, order.status
     order.cap = new_cap
     fields = ["cap"]

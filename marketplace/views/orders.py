@@ -91,6 +91,7 @@ def _detail_context(request, order, **forms_in_error) -> dict:
         "notifications": selectors.notifications_about(user=request.user, order=order)[:20],
         "statements": selectors.statements_of(order=order),
         "amendments": order.cap_amendments.select_related("amended_by"),
+        "highest_cap": services.highest_cap(order),
         "amend_form": forms_in_error.get("amend_form") or AmendCapForm(),
         "terminate_form": forms_in_error.get("terminate_form") or ReasonForm(prefix="terminate"),
         "complete_form": forms_in_error.get("complete_form") or ReasonForm(prefix="complete"),

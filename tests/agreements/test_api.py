@@ -48,6 +48,7 @@ def test_framework_detail_exact_json(api_client):
         "max_frozen_results": 30,
         "min_quotation_business_days": 2,
         "max_call_off_months": 24,
+        "max_cap_increase_percent": None,
         "lots": [
             {
                 "id": hosting.pk, "number": 1, "title": "Cloud hosting", "description": "", "is_goods": False,

@@ -276,7 +276,7 @@ def test_framework_create_makes_a_draft_and_audits_it():
     )
     event = AuditEvent.objects.get(action="framework.created")
     assert event.payload == {"reference": "FA-2027-PAPER", "title": "Paper", "currency": "PEN",
-                             "start_date": "2027-01-01", "end_date": "2028-01-01"}
+                             "start_date": "2027-01-01", "end_date": "2028-01-01", "max_cap_increase_percent": None}
 
 
 @pytest.mark.parametrize(
@@ -288,6 +288,7 @@ def test_framework_create_makes_a_draft_and_audits_it():
         ({"currency": "E1R"}, ["currency"]),
         ({"max_frozen_results": 0}, ["max_frozen_results"]),
         ({"max_call_off_months": 0}, ["max_call_off_months"]),
+        ({"max_cap_increase_percent": 1001}, ["max_cap_increase_percent"]),
         ({"currency": "EURO", "end_date": date(2026, 1, 1)}, ["currency", "end_date"]),
     ],
 )

@@ -185,6 +185,39 @@ def test_amend_cap_refuses_below_spent_or_without_justification(payload, field):
     assert CapAmendment.objects.count() == 0
 
 
+def test_a_cap_rises_no_further_than_the_framework_allows_above_the_original():
+    order = OrderFactory(cap=Decimal("1000.00"))
+    order.framework.max_cap_increase_percent = 25
+    order.framework.save()
+    approver = client_for(order_parties(order)["approver"])
+
+    def amend(cap):
+        return approver.post(f"/api/v1/orders/{order.pk}/amend-cap/",
+                             {"cap": cap, "justification": "More users than planned"}, format="json")
+
+    too_much = amend("1250.01")
+    assert too_much.status_code == 400
+    error = too_much.json()["error"]
+    assert (error["code"], error["highest_cap"]) == ("cap_increase_limit", "1250.00")
+    assert "at most 25% above the original cap: 1,250.00" in error["message"]
+    order.refresh_from_db()
+    assert (order.cap, CapAmendment.objects.count()) == (Decimal("1000.00"), 0)
+
+    # Up to the limit in steps, then down again: the limit counts from the original cap, not the last one.
+    assert [amend(cap).status_code for cap in ("1100.00", "1250.00", "900.00", "1250.00")] == [200] * 4
+    assert amend("1300.00").status_code == 400
+    order.refresh_from_db()
+    assert (order.cap, order.original_cap, CapAmendment.objects.count()) == (Decimal("1250.00"), Decimal("1000.00"), 4)
+
+
+def test_without_a_framework_limit_any_raise_is_allowed():
+    order = OrderFactory(cap=Decimal("1000.00"))
+    assert order.framework.max_cap_increase_percent is None
+    response = client_for(order_parties(order)["approver"]).post(
+        f"/api/v1/orders/{order.pk}/amend-cap/", {"cap": "99999.00", "justification": "Census year"}, format="json")
+    assert response.status_code == 200
+
+
 def test_amend_cap_can_lower_to_exactly_spent_which_caps_the_order():
     order = OrderFactory(cap=Decimal("10.00"))
     parties = order_parties(order)

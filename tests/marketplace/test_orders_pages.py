@@ -87,6 +87,22 @@ def test_amend_cap_form_shows_errors_and_changes_nothing():
     assert order.cap == Decimal("10.00")
 
 
+def test_the_cap_form_tells_the_framework_limit_and_refuses_beyond_it():
+    order = OrderFactory(cap=Decimal("1000.00"))
+    order.framework.max_cap_increase_percent = 25
+    order.framework.save()
+    client = _client(order_parties(order)["approver"])
+
+    page = client.get(f"/orders/{order.pk}/").content.decode()
+    refused = client.post(f"/orders/{order.pk}/amend-cap/", {"cap": "1300.00", "justification": "More users"})
+
+    assert "at most 25% above the original cap of" in page and "1,250.00" in page
+    assert refused.status_code == 400
+    assert "Enter 1,250.00 or less." in refused.content.decode()
+    order.refresh_from_db()
+    assert order.cap == Decimal("1000.00")
+
+
 def test_supplier_uploads_usage_from_the_page():
     order = OrderFactory(cap=Decimal("10.00"))
     supplier = order_parties(order)["supplier"]
