@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from agreements.models import Organization
-from agreements.selectors import organization_of
+from agreements.models import Lot, Organization
+from agreements.selectors import frameworks_visible_to, organization_of
 from catalog.models import AttributeDefinition, Listing, ListingVersion, NeedCategory
 from catalog.search import SearchHit, SearchResult, describe_query, search_hits_all, search_listings
+from catalog.search.query import ID_KEYS, RESERVED_KEYS, as_id, normalize_attribute_value
 from common.errors import NotFound
 
 # A listing is "listed" (buyers see its current version) unless suspended or withdrawn.
@@ -17,7 +20,7 @@ HIDDEN_STATUSES = (Listing.Status.SUSPENDED, Listing.Status.WITHDRAWN)
 __all__ = [
     "SearchHit", "SearchResult", "describe_query", "search_hits_all", "search_listings", "listing_version_get",
     "listings_visible_to", "listing_get", "is_listed", "listed_q", "categories_tree", "review_queue",
-    "listings_of_supplier", "attribute_definitions_for", "can_see_drafts",
+    "listings_of_supplier", "attribute_definitions_for", "can_see_drafts", "search_filters_known",
 ]
 
 
@@ -109,3 +112,51 @@ def attribute_definitions_for(*, lot_ids=None) -> QuerySet[AttributeDefinition]:
     if lot_ids is not None:
         queryset = queryset.filter(lot_id__in=list(lot_ids))
     return queryset.order_by("position", "key", "lot_id")
+
+
+def search_filters_known(*, user, query: dict[str, list[str]]) -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
+    """Split a search page's query into the values that name something ``user`` can see, and the
+    ``(key, value)`` pairs that name nothing (an unknown id, a value no question offers, an unknown key).
+
+    The API keeps its contract (a malformed id is a 400, an unknown one finds nothing); a page drops such
+    filters instead and says so. Keywords, price, stock and sort pass through for the search to check.
+    """
+    frameworks = frameworks_visible_to(user=user).order_by()
+    existing = {
+        "framework": lambda ids: frameworks.filter(pk__in=ids),
+        "lot": lambda ids: Lot.objects.filter(pk__in=ids, framework__in=frameworks),
+        "category": lambda ids: NeedCategory.objects.filter(pk__in=ids),
+        "supplier": lambda ids: Organization.objects.filter(pk__in=ids, kind=Organization.Kind.SUPPLIER),
+    }
+    questions: dict[str, list[AttributeDefinition]] = {}
+    for definition in AttributeDefinition.objects.filter(key__in=[k for k in query if k not in RESERVED_KEYS]):
+        questions.setdefault(definition.key, []).append(definition)
+    known: dict[str, list[str]] = {}
+    ignored: list[tuple[str, str]] = []
+    for key, values in query.items():
+        if key in ID_KEYS:
+            values = [part.strip() for value in values for part in value.split(",") if part.strip()]
+            ids = {as_id(value) for value in values} - {None}
+            found = set(existing[key](ids).values_list("pk", flat=True)) if ids else set()
+            kept = [value for value in values if as_id(value) in found]
+        elif key in ("q", "price_max", "in_stock", "sort"):
+            kept = values
+        else:
+            kept = [value for value in values if any(_offers(d, value) for d in questions.get(key, []))]
+        ignored += [(key, value) for value in values if value not in kept]
+        if kept:
+            known[key] = kept
+    return known, ignored
+
+
+def _offers(definition: AttributeDefinition, value: str) -> bool:
+    """Whether ``value`` is an answer the question can have (what a listing could be filtered on)."""
+    value = normalize_attribute_value(value)
+    if definition.kind == AttributeDefinition.Kind.BOOLEAN:
+        return value in ("true", "false")
+    if definition.kind == AttributeDefinition.Kind.NUMBER:
+        try:
+            return Decimal(value).is_finite()
+        except InvalidOperation:
+            return False
+    return value in {normalize_attribute_value(choice.get("value")) for choice in definition.choices or []}

@@ -8,7 +8,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from agreements.models import FrameworkAgreement, Lot, Organization
@@ -25,6 +27,7 @@ from catalog.selectors import (
     listing_get,
     listings_of_supplier,
     review_queue,
+    search_filters_known,
     search_listings,
 )
 from common.errors import DomainError, ValidationFailed
@@ -97,16 +100,39 @@ def _facet_groups(result, query: dict) -> tuple[list, list]:
             elif key == "in_stock":
                 text = _("In stock only")
             elif key == "framework":
-                framework = FrameworkAgreement.objects.filter(pk=value).first() if value.isdigit() else None
+                framework = FrameworkAgreement.objects.filter(pk=value).first()
                 text = _("Framework: %(f)s") % {"f": framework.reference if framework else value}
+            elif key == "supplier":
+                supplier = Organization.objects.filter(pk=value).first()
+                text = _("Supplier: %(name)s") % {"name": supplier.name if supplier else value}
             else:
                 text = f"{key}: {value}"
             active.append({"label": text, "url": _url(rest)})
     return groups, active
 
 
+IGNORED_FILTER_NOTICES = {
+    "framework": gettext_lazy("Ignored a filter that names no known framework: %(value)s."),
+    "lot": gettext_lazy("Ignored a filter that names no known lot: %(value)s."),
+    "category": gettext_lazy("Ignored a filter that names no known need category: %(value)s."),
+    "supplier": gettext_lazy("Ignored a filter that names no known supplier: %(value)s."),
+}
+
+
+def _ignored_notices(ignored: list[tuple[str, str]]) -> list[str]:
+    notices = []
+    for key, value in ignored:
+        if key in IGNORED_FILTER_NOTICES:
+            notices.append(IGNORED_FILTER_NOTICES[key] % {"value": value})
+        else:
+            notices.append(_("Ignored a filter that names no known question or answer: %(value)s.")
+                           % {"value": f"{key}={value}"})
+    return notices
+
+
 def search_page(request):
-    query = _query_from(request)
+    query, ignored = search_filters_known(user=request.user, query=_query_from(request))
+    notices = _ignored_notices(ignored)
     try:
         page = max(1, int(request.GET.get("page", 1)))
     except ValueError:
@@ -114,6 +140,11 @@ def search_page(request):
     error = None
     try:
         result = search_listings(user=request.user, query=query, page=page)
+        if page > result.pages:
+            # Like Paginator.get_page: a page past the end shows the last one (the API answers it empty).
+            notices.append(_("There is no page %(page)s; showing the last page.") % {"page": page})
+            page = result.pages
+            result = search_listings(user=request.user, query=query, page=page)
         description = describe_query(query)
     except ValidationFailed as exc:
         error, result, description = exc, None, ""
@@ -126,7 +157,8 @@ def search_page(request):
                 pages.append({"number": number, "url": _url({**query, "page": [str(number)]}), "current": number == page})
     context = {
         "query": query, "q": " ".join(query.get("q", [])), "sort": (query.get("sort") or ["relevance"])[0],
-        "result": result, "error": error, "groups": groups, "active": active, "description": description,
+        "result": result, "error": error, "notices": notices, "query_url": _url(query), "groups": groups,
+        "active": active, "description": description,
         "lots": lots, "pages": pages, "price_max": (query.get("price_max") or [""])[0],
         "in_stock": bool(query.get("in_stock")), "hidden": [(k, v) for k, vs in query.items() if k in ("framework", "supplier") for v in vs],
         "frameworks": [{"pk": f.pk, "label": f"{f.reference} {f.title}", "checked": str(f.pk) in query.get("framework", [])}
@@ -261,9 +293,19 @@ def listing_action(request, pk, action):
         else:
             raise Http404
     except DomainError as error:
-        details = " ".join(m for ms in error.fields.values() for m in ms)
-        messages.error(request, f"{error.message} {details}".strip())
-    return redirect(request.POST.get("next") or "catalog:my-listings")
+        # Each sentence once: a one-field error may say the same thing in its summary and for its field.
+        sentences = dict.fromkeys([error.message, *(m for ms in error.fields.values() for m in ms)])
+        messages.error(request, " ".join(sentences).strip())
+    return redirect(_safe_next(request, default="catalog:my-listings"))
+
+
+def _safe_next(request, *, default: str) -> str:
+    """The posted ``next`` when it points into this site; anything else (another host, a scheme) is ignored."""
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return default
 
 
 @login_required

@@ -24,6 +24,8 @@ SORTS = ("relevance", "price", "-price", "newest")
 TRUE_VALUES = {"1", "true", "yes", "on"}
 FALSE_VALUES = {"0", "false", "no", "off"}
 MAX_TERMS = 12
+MAX_ID = 2**63 - 1  # the largest primary key a database accepts
+ID_KEYS = ("framework", "lot", "category", "supplier")
 
 
 def words_of(text: str) -> list[str]:
@@ -129,19 +131,29 @@ def _values(query: dict, key: str) -> list[str]:
     result = []
     for item in items:
         text = str(item).strip()
-        for part in (text.split(",") if key in ("framework", "lot", "category", "supplier") else [text]):
+        for part in (text.split(",") if key in ID_KEYS else [text]):
             part = part.strip()
             if part and part not in result:
                 result.append(part)
     return result
 
 
+def as_id(value: str) -> int | None:
+    """The id written in ``value``, or None when it is not one (ASCII digits that fit a database key)."""
+    value = str(value).strip()
+    # Length first: int() of thousands of digits is refused (and slow) before any comparison.
+    if not (value.isascii() and value.isdigit()) or len(value.lstrip("0")) > 19 or int(value) > MAX_ID:
+        return None
+    return int(value)
+
+
 def _ids(query: dict, key: str) -> list[int]:
     ids = []
     for value in _values(query, key):
-        if not value.isdigit():
+        number = as_id(value)
+        if number is None:
             raise ValidationFailed(_("The filter is not valid."), fields={key: [_("Give a number (an id).")]})
-        ids.append(int(value))
+        ids.append(number)
     return ids
 
 

@@ -232,8 +232,9 @@ def listing_reject(*, actor, listing: Listing, reason: str) -> Listing:
     _require_authority(actor, listing)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationFailed(_("Give the reason for rejection; the supplier will see it."),
-                               fields={"reason": [_("Give a reason.")]})
+        # The same sentence in the summary and next to the field, as the error-summary pattern asks.
+        message = _("Give the reason for rejection; the supplier will see it.")
+        raise ValidationFailed(message, fields={"reason": [message]})
     check_transition(listing, Listing.Status.REJECTED)
     listing.status = Listing.Status.REJECTED
     listing.rejection_reason = reason

@@ -161,3 +161,134 @@ def test_import_page_offers_a_template_and_the_template_imports_once_filled(lot,
     imported = Listing.objects.get(title="Example: managed backup")
     assert imported.categories.get() == need
     assert client.get("/supplier/listings/import/template.csv?framework=999999").status_code == 404
+
+
+def submitted_listing(lot, supplier_user, **overrides):
+    from tests.factories import need_category
+
+    need = need_category("Store data", lots=[lot])
+    listing = services.listing_create(actor=supplier_user, framework=lot.framework, lot=lot,
+                                      data=listing_data(categories=[need.pk], **overrides))
+    return services.listing_submit(actor=supplier_user, listing=listing)
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/review/", "http://evil.example/review/",
+                                    "https:evil.example", "javascript:alert(1)", "/\\evil.example/"])
+def test_listing_action_never_redirects_off_the_site(lot, ceiling, supplier_user, authority_user, target):
+    listing = submitted_listing(lot, supplier_user)
+
+    response = client_as(authority_user).post(f"/listings/{listing.pk}/publish/", {"next": target})
+
+    listing.refresh_from_db()
+    assert (response.status_code, response["Location"]) == (302, "/supplier/listings/")
+    assert listing.status == "published"
+
+
+def test_listing_action_follows_a_next_on_this_site(lot, ceiling, supplier_user, authority_user):
+    listing = submitted_listing(lot, supplier_user)
+
+    response = client_as(authority_user).post(f"/listings/{listing.pk}/publish/", {"next": "/review/"})
+
+    assert (response.status_code, response["Location"]) == (302, "/review/")
+
+
+def test_listing_action_over_https_refuses_a_plain_http_next(lot, ceiling, supplier_user, authority_user):
+    listing = submitted_listing(lot, supplier_user)
+
+    response = client_as(authority_user).post(f"/listings/{listing.pk}/publish/",
+                                              {"next": "http://testserver/review/"}, secure=True)
+
+    assert response["Location"] == "/supplier/listings/"
+
+
+def test_rejecting_without_a_reason_says_so_once_and_changes_nothing(lot, ceiling, supplier_user, authority_user):
+    listing = submitted_listing(lot, supplier_user)
+
+    response = client_as(authority_user).post(f"/listings/{listing.pk}/reject/", {"reason": "  ", "next": "/review/"},
+                                              follow=True)
+
+    listing.refresh_from_db()
+    assert [str(m) for m in response.context["messages"]] == [
+        "Give the reason for rejection; the supplier will see it."]
+    assert (listing.status, listing.rejection_reason) == ("submitted", "")
+
+
+def test_submitting_an_incomplete_listing_still_says_what_is_missing(lot, ceiling, supplier_user):
+    listing = services.listing_create(actor=supplier_user, framework=lot.framework, lot=lot, data=listing_data())
+
+    response = client_as(supplier_user).post(f"/listings/{listing.pk}/submit/", follow=True)
+
+    listing.refresh_from_db()
+    assert [str(m) for m in response.context["messages"]] == [
+        "The listing is not valid. Choose at least one need this listing meets."]
+    assert listing.status == "draft"
+
+
+def test_search_page_past_the_last_page_shows_the_last_page(corpus):
+    response = Client().get("/search/", {"q": "backup", "page": "999"})
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "3 results" in body
+    assert "There is no page 999; showing the last page." in body
+    assert "No listing matches" not in body
+    assert body.count('<article class="result">') == 3
+
+
+def test_api_past_the_last_page_keeps_answering_an_empty_page(corpus, api_client):
+    body = api_client.get("/api/v1/listings/", {"q": "backup", "page": "999"}).json()
+
+    assert (body["count"], body["page"], body["pages"], body["results"], body["next"]) == (3, 999, 1, [], None)
+
+
+@pytest.mark.parametrize(("query", "notice"), [
+    ({"category": "999"}, "Ignored a filter that names no known need category: 999."),
+    ({"category": "abc"}, "Ignored a filter that names no known need category: abc."),
+    ({"framework": "999"}, "Ignored a filter that names no known framework: 999."),
+    ({"lot": "999"}, "Ignored a filter that names no known lot: 999."),
+    ({"supplier": "999"}, "Ignored a filter that names no known supplier: 999."),
+    ({"supplier": str(10**30)}, f"Ignored a filter that names no known supplier: {10**30}."),
+    ({"data_location": "mars"}, "Ignored a filter that names no known question or answer: data_location=mars."),
+    ({"free_trial": "perhaps"}, "Ignored a filter that names no known question or answer: free_trial=perhaps."),
+    ({"colour": "blue"}, "Ignored a filter that names no known question or answer: colour=blue."),
+])
+def test_search_page_ignores_a_filter_that_names_nothing_and_says_so(corpus, query, notice):
+    response = Client().get("/search/", query)
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert notice in body
+    assert "6 results" in body
+    assert "Remove filter" not in body
+    assert f'value="{next(iter(query.values()))}"' not in body
+
+
+def test_search_page_keeps_the_known_values_of_a_filter_it_partly_ignores(corpus):
+    backup = corpus["backup"]
+
+    body = Client().get("/search/", {"category": [str(backup.pk), "999"], "data_location": ["peru", "mars"]}
+                        ).content.decode()
+
+    assert "1 result" in body
+    assert "Remove filter: Need: Back up servers" in body
+    assert "Remove filter: Data location: Peru" in body
+    assert "Ignored a filter that names no known need category: 999." in body
+    assert "Ignored a filter that names no known question or answer: data_location=mars." in body
+    assert "Remove filter: Need: 999" not in body
+
+
+def test_search_page_names_the_supplier_of_a_supplier_filter(corpus, supplier_user):
+    supplier = supplier_user.memberships.first().organization
+
+    body = Client().get("/search/", {"supplier": str(supplier.pk)}).content.decode()
+
+    assert f"Remove filter: Supplier: {supplier.name}" in body
+    assert "3 results" in body
+
+
+def test_save_search_link_carries_only_the_filters_the_page_applied(corpus, buyer_user):
+    backup = corpus["backup"]
+
+    body = client_as(buyer_user).get("/search/", {"category": [str(backup.pk), "999"], "page": "2"}).content.decode()
+
+    assert f'href="/buyer/searches/save/?category={backup.pk}"' in body

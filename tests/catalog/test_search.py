@@ -123,3 +123,20 @@ def test_bad_filter_values_are_validation_errors(corpus):
     for query in ({"price_max": "cheap"}, {"lot": "x"}, {"sort": "random"}, {"in_stock": "maybe"}):
         with pytest.raises(ValidationFailed):
             search(query)
+
+
+@pytest.mark.parametrize("query", [{"lot": "²"}, {"framework": str(10**30)}, {"supplier": "9" * 5000},
+                                   {"category": "abc"}])
+def test_api_answers_a_malformed_id_with_a_400_never_a_500(corpus, api_client, query):
+    response = api_client.get("/api/v1/listings/", query)
+
+    key = next(iter(query))
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {key: ["Give a number (an id)."]}
+
+
+@pytest.mark.parametrize("query", [{"category": "999"}, {"framework": "999"}, {"data_location": "mars"}])
+def test_api_finds_nothing_for_an_id_or_answer_that_names_nothing(corpus, api_client, query):
+    body = api_client.get("/api/v1/listings/", query).json()
+
+    assert (body["count"], body["results"]) == (0, [])
