@@ -6,7 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import AttributeDefinition, NeedCategory
-from common.money import price_text
+from common.forms import LocalizedDecimalField
+from common.money import finite_decimal, price_text
 
 TEXT = {"class": "input"}
 
@@ -24,14 +25,15 @@ class ListingForm(forms.Form):
     categories = forms.MultipleChoiceField(label=_("Needs this meets"), required=False,
                                            widget=forms.CheckboxSelectMultiple)
     unit = forms.ChoiceField(label=_("Pricing unit"))
-    unit_price = forms.CharField(label=_("Price per unit"), widget=forms.TextInput(attrs={**TEXT, "inputmode": "decimal"}),
-                                 help_text=_("Never above the lot's ceiling price for the unit."))
-    minimum_commitment = forms.CharField(label=_("Minimum commitment (units)"), required=False,
-                                         widget=forms.TextInput(attrs={**TEXT, "inputmode": "decimal"}))
+    # Numbers are read in the active language here; their rules (positive, ceiling, whole) stay in the services.
+    unit_price = LocalizedDecimalField(label=_("Price per unit"), example="0.25",
+                                       help_text=_("Never above the lot's ceiling price for the unit."))
+    minimum_commitment = LocalizedDecimalField(label=_("Minimum commitment (units)"), required=False)
     lead_time_days = forms.CharField(label=_("Delivery lead time (days)"), required=False,
                                      widget=forms.TextInput(attrs={**TEXT, "inputmode": "numeric"}))
-    stock = forms.CharField(label=_("Stock"), required=False, widget=forms.TextInput(attrs={**TEXT, "inputmode": "numeric"}),
-                            help_text=_("Goods only. Leave empty if not tracked; 0 stops orders."))
+    stock = LocalizedDecimalField(label=_("Stock"), required=False, example="1500",
+                                  widget=forms.TextInput(attrs={**TEXT, "inputmode": "numeric"}),
+                                  help_text=_("Goods only. Leave empty if not tracked; 0 stops orders."))
     exit_statement = forms.CharField(label=_("Exit and data-portability statement"), required=False,
                                      widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -60,7 +62,7 @@ class ListingForm(forms.Form):
             elif definition.kind == AttributeDefinition.Kind.MULTI_CHOICE:
                 field = forms.MultipleChoiceField(choices=choices, required=False, widget=forms.CheckboxSelectMultiple)
             else:
-                field = forms.CharField(required=False, widget=forms.TextInput(attrs={**TEXT, "inputmode": "decimal"}))
+                field = LocalizedDecimalField(required=False)
             field.label = definition.label + (f" ({definition.unit})" if definition.unit else "")
             field.help_text = definition.help_text
             self.fields[name] = field
@@ -72,14 +74,16 @@ class ListingForm(forms.Form):
             "features": [line for line in data.get("features", "").splitlines() if line.strip()],
             "benefits": [line for line in data.get("benefits", "").splitlines() if line.strip()],
             "categories": [int(c) for c in data.get("categories", [])], "unit": data["unit"],
-            "unit_price": data["unit_price"], "minimum_commitment": data.get("minimum_commitment") or "0",
+            "unit_price": data["unit_price"],
+            "minimum_commitment": "0" if data.get("minimum_commitment") is None else data["minimum_commitment"],
             "exit_statement": data.get("exit_statement", ""),
             "attributes": {key: data.get(f"attr_{key}") for key in self.attribute_keys
                            if data.get(f"attr_{key}") not in (None, "", [])},
         }
         if self.lot.is_goods:
             result["lead_time_days"] = data.get("lead_time_days") or None
-            result["stock"] = data.get("stock") or None
+            stock = data.get("stock")
+            result["stock"] = None if stock is None else format(stock.normalize(), "f")  # "1.5" → "Give a whole number."
         return result
 
     @staticmethod
@@ -91,9 +95,13 @@ class ListingForm(forms.Form):
             "unit_price": listing.unit_price.normalize(), "minimum_commitment": listing.minimum_commitment.normalize(),
             "lead_time_days": listing.lead_time_days, "stock": listing.stock, "exit_statement": listing.exit_statement,
         }
+        numbers = set(AttributeDefinition.objects.filter(lot=listing.lot_id, kind=AttributeDefinition.Kind.NUMBER)
+                      .values_list("key", flat=True))
         for key, value in (listing.attributes or {}).items():
             if isinstance(value, bool):
                 value = "true" if value else "false"
+            elif key in numbers and isinstance(value, str):
+                value = finite_decimal(value) or value  # "1.5" is shown as the active language writes it
             initial[f"attr_{key}"] = value
         return initial
 

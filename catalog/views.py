@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -31,6 +32,7 @@ from catalog.selectors import (
     search_listings,
 )
 from common.errors import DomainError, ValidationFailed
+from common.forms import read_typed_decimal
 from common.money import price_text
 
 FACET_ORDER = ["lot", "category"]
@@ -130,8 +132,22 @@ def _ignored_notices(ignored: list[tuple[str, str]]) -> list[str]:
     return notices
 
 
+def _typed_price_max(query: dict) -> str:
+    """The maximum price as the user typed it (shown back in the box); the query gets its canonical form
+    (``0.2``), so that the search, the filter chips and a saved search read it the same in every language.
+    Text that cannot be read stays as it is, and the search says what is wrong with it."""
+    typed = (query.get("price_max") or [""])[0]
+    if typed.strip():
+        try:
+            query["price_max"] = [str(read_typed_decimal(typed, example="0.20"))]
+        except DjangoValidationError:
+            pass
+    return typed
+
+
 def search_page(request):
     query, ignored = search_filters_known(user=request.user, query=_query_from(request))
+    typed_price_max = _typed_price_max(query)
     notices = _ignored_notices(ignored)
     try:
         page = max(1, int(request.GET.get("page", 1)))
@@ -159,7 +175,7 @@ def search_page(request):
         "query": query, "q": " ".join(query.get("q", [])), "sort": (query.get("sort") or ["relevance"])[0],
         "result": result, "error": error, "notices": notices, "query_url": _url(query), "groups": groups,
         "active": active, "description": description,
-        "lots": lots, "pages": pages, "price_max": (query.get("price_max") or [""])[0],
+        "lots": lots, "pages": pages, "price_max": typed_price_max,
         "in_stock": bool(query.get("in_stock")), "hidden": [(k, v) for k, vs in query.items() if k in ("framework", "supplier") for v in vs],
         "frameworks": [{"pk": f.pk, "label": f"{f.reference} {f.title}", "checked": str(f.pk) in query.get("framework", [])}
                        for f in frameworks_visible_to(user=request.user).order_by("reference")],
@@ -288,7 +304,7 @@ def listing_action(request, pk, action):
             services.listing_reject(actor=request.user, listing=listing, reason=request.POST.get("reason", ""))
             messages.success(request, _("Rejected; the supplier sees your reason."))
         elif action == "stock":
-            services.listing_set_stock(actor=request.user, listing=listing, stock=request.POST.get("stock") or None)
+            services.listing_set_stock(actor=request.user, listing=listing, stock=_typed_whole(request.POST.get("stock")))
             messages.success(request, _("Stock updated."))
         else:
             raise Http404
@@ -297,6 +313,18 @@ def listing_action(request, pk, action):
         sentences = dict.fromkeys([error.message, *(m for ms in error.fields.values() for m in ms)])
         messages.error(request, " ".join(sentences).strip())
     return redirect(_safe_next(request, default="catalog:my-listings"))
+
+
+def _typed_whole(value: str | None) -> str | None:
+    """A whole number typed in the active language ("1.500" in Spanish), canonical ("1500"); anything else
+    as it was typed, for the service to refuse with its own message."""
+    if not (value or "").strip():
+        return None
+    try:
+        number = read_typed_decimal(value)
+    except DjangoValidationError:
+        return value
+    return str(int(number)) if number == number.to_integral_value() else value
 
 
 def _safe_next(request, *, default: str) -> str:

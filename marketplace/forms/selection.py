@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from agreements.models import FrameworkAgreement, Lot
 from catalog.models import NeedCategory
 from common.errors import DomainError
+from common.forms import LocalizedDecimalField, read_typed_decimal
 from marketplace.models import RequirementCriterion
 
 TEXT = {"class": "input"}
@@ -45,9 +46,8 @@ class RequirementForm(forms.Form):
                                       widget=forms.Select(attrs={"class": "input"}))
     description = forms.CharField(label=_("Describe the need"), required=False, widget=forms.Textarea(attrs=AREA),
                                   help_text=_("What must be achieved, not a particular product."))
-    budget = forms.DecimalField(label=_("Budget"), required=False, max_digits=14, decimal_places=2, min_value=0,
-                                help_text=_("In the framework's currency, for example 15000.00."),
-                                widget=forms.TextInput(attrs={"class": "input", "inputmode": "decimal"}))
+    budget = LocalizedDecimalField(label=_("Budget"), required=False, max_digits=14, decimal_places=2, min_value=0,
+                                   example="15000.00", help_text=_("In the framework's currency, for example 15000.00."))
     period_start = forms.DateField(label=_("Period starts"), required=False, help_text=_("For example 2026-04-01."),
                                    widget=forms.DateInput(attrs={"class": "input", "type": "date"}))
     period_end = forms.DateField(label=_("Period ends"), required=False, help_text=_("For example 2027-03-31."),
@@ -78,7 +78,19 @@ class CriterionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["attribute_key"].choices = [("", _("None: judged by the buyer"))] + list(attribute_choices)
 
+    def clean(self):
+        cleaned = super().clean()
+        raw = (cleaned.get("expected") or "").strip()
+        if raw and cleaned.get("operator") in (RequirementCriterion.Operator.AT_LEAST, RequirementCriterion.Operator.AT_MOST):
+            try:
+                cleaned["expected_number"] = read_typed_decimal(raw, example="99.5")
+            except forms.ValidationError as error:
+                self.add_error("expected", error)
+        return cleaned
+
     def expected_value(self):
+        if "expected_number" in self.cleaned_data:
+            return self.cleaned_data["expected_number"]
         raw = (self.cleaned_data.get("expected") or "").strip()
         if self.cleaned_data.get("operator") == RequirementCriterion.Operator.INCLUDES and "," in raw:
             return [part.strip() for part in raw.split(",") if part.strip()]
@@ -88,9 +100,8 @@ class CriterionForm(forms.Form):
 class EstimateForm(forms.Form):
     unit = forms.CharField(label=_("Pricing unit"), max_length=50, help_text=_("For example vCPU-hour or GB-month."),
                            widget=forms.TextInput(attrs={**TEXT, "list": "known-units"}))
-    quantity = forms.DecimalField(label=_("Estimated quantity over the period"), max_digits=18, decimal_places=6,
-                                  min_value=0, help_text=_("For example 8760."),
-                                  widget=forms.TextInput(attrs={"class": "input", "inputmode": "decimal"}))
+    quantity = LocalizedDecimalField(label=_("Estimated quantity over the period"), max_digits=18, decimal_places=6,
+                                     min_value=0, example="8760", help_text=_("For example 8760."))
 
 
 class SaveSearchForm(forms.Form):
@@ -126,9 +137,8 @@ class AwardForm(forms.Form):
         label=_("Why a cheaper option was not chosen"), required=False, widget=forms.Textarea(attrs=AREA),
         help_text=_("Needed when the chosen option is not the lowest estimated total among those meeting every essential requirement."),
     )
-    cap = forms.DecimalField(label=_("Order cap"), max_digits=14, decimal_places=2, min_value=0,
-                             help_text=_("The most the order may ever spend, for example 5000.00."),
-                             widget=forms.TextInput(attrs={"class": "input", "inputmode": "decimal"}))
+    cap = LocalizedDecimalField(label=_("Order cap"), max_digits=14, decimal_places=2, min_value=0, example="5000.00",
+                                help_text=_("The most the order may ever spend, for example 5000.00."))
     start = forms.DateField(label=_("Order starts"), help_text=_("For example 2026-04-01."),
                             widget=forms.DateInput(attrs={"class": "input", "type": "date"}))
     end = forms.DateField(label=_("Order ends"), help_text=_("For example 2027-03-31."),

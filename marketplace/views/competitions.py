@@ -13,13 +13,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from agreements.models import Organization
 from agreements.selectors import kind_of, organization_of
 from common.errors import DomainError, Forbidden, NotFound
+from common.forms import TypedNumbers
 from marketplace.models import Competition
 from marketplace.selectors import competitions as selectors
 from marketplace.services import competitions as services
@@ -29,9 +30,8 @@ CRITERION_ROWS = 3
 
 
 def _plain(number) -> str:
-    """1000.000000 → 1000; 2.500000 → 2.5 (for reading, never for computing)."""
-    text = f"{number:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    """1000.000000 → 1000; 2.500000 → 2.5 (2,5 in Spanish): for reading, never for computing."""
+    return formats.number_format(number.normalize(), use_l10n=True)
 
 
 def _anchor(key: str) -> str:
@@ -101,9 +101,12 @@ def competition_create(request):
     data = request.POST if request.method == "POST" else request.GET
     errors = Errors()
     if request.method == "POST":
-        lines = [{"unit": data.get(f"lines.{i}.unit", ""), "quantity": data.get(f"lines.{i}.quantity", "")}
+        numbers = TypedNumbers()
+        lines = [{"unit": data.get(f"lines.{i}.unit", ""), "quantity": data.get(f"lines.{i}.quantity", ""), "row": i}
                  for i in range(LINE_ROWS)]
-        lines = [line for line in lines if line["unit"].strip() or line["quantity"].strip()]
+        lines = [{"unit": line["unit"], "quantity": numbers.read(f"lines.{line['row']}.quantity", line["quantity"],
+                                                                 example="8760")}
+                 for line in lines if line["unit"].strip() or line["quantity"].strip()]
         criteria = [{"name": data.get(f"criteria.{i}.name", ""), "weight": data.get(f"criteria.{i}.weight", "")}
                     for i in range(CRITERION_ROWS)]
         criteria = [c for c in criteria if c["name"].strip() or c["weight"].strip()]
@@ -122,6 +125,7 @@ def competition_create(request):
                 requirement_id, lot_id = 0, None
             method = data.get("method", Competition.Method.LOWEST_PRICE)
             try:
+                numbers.raise_errors()
                 competition = services.competition_create(
                     actor=request.user, requirement_id=requirement_id, lot_id=lot_id, title=data.get("title", ""),
                     description=data.get("description", ""), method=method,
@@ -242,10 +246,14 @@ def quote_form(request, pk: int):
     data = request.POST if request.method == "POST" else {}
     errors = Errors()
     if request.method == "POST":
-        lines = [{"line": line.pk, "unit_price": data.get(f"lines.{line.pk}.unit_price", ""),
-                  "listing": data.get(f"lines.{line.pk}.listing", "")} for line in competition.lines.all()]
+        numbers = TypedNumbers()
+        lines = [{"line": line.pk, "listing": data.get(f"lines.{line.pk}.listing", ""),
+                  "unit_price": numbers.read(f"lines.{line.pk}.unit_price", data.get(f"lines.{line.pk}.unit_price", ""),
+                                             example="0.25")}
+                 for line in competition.lines.all()]
         responses = [{"criterion": c.pk, "text": data.get(f"responses.{c.pk}", "")} for c in competition.criteria.all()]
         try:
+            numbers.raise_errors()
             services.quote_submit(actor=request.user, competition_id=pk, lines=lines,
                                   delivery_terms=data.get("delivery_terms", ""), responses=responses)
         except DomainError as error:
@@ -343,14 +351,19 @@ def competition_evaluate(request, pk: int):
     data = request.POST if request.method == "POST" else {}
     errors = Errors()
     if request.method == "POST":
-        evaluations = [
-            {"quote": q.pk, "rejected": data.get(f"quotes.{q.pk}.rejected") == "on",
-             "rejection_reason": data.get(f"quotes.{q.pk}.rejection_reason", ""),
-             "scores": [{"criterion": c.pk, "score": data.get(f"quotes.{q.pk}.scores.{c.pk}.score", ""),
-                         "justification": data.get(f"quotes.{q.pk}.scores.{c.pk}.justification", "")} for c in criteria]}
-            for q in quotes
-        ]
+        numbers = TypedNumbers()
+        evaluations = []
+        for q in quotes:
+            rejected = data.get(f"quotes.{q.pk}.rejected") == "on"  # a rejected quote's scores are not read
+            evaluations.append({
+                "quote": q.pk, "rejected": rejected, "rejection_reason": data.get(f"quotes.{q.pk}.rejection_reason", ""),
+                "scores": [] if rejected else [
+                    {"criterion": c.pk,
+                     "score": numbers.read(f"quotes.{q.pk}.scores.{c.pk}.score",
+                                           data.get(f"quotes.{q.pk}.scores.{c.pk}.score", ""), example="85.5"),
+                     "justification": data.get(f"quotes.{q.pk}.scores.{c.pk}.justification", "")} for c in criteria]})
         try:
+            numbers.raise_errors()
             services.competition_evaluate(actor=request.user, competition_id=pk, evaluations=evaluations)
         except DomainError as error:
             _raise_for(error)
@@ -388,11 +401,14 @@ def competition_award(request, pk: int):
     errors = Errors()
     ranking = selectors.ranking_of(user=request.user, competition=competition)
     if request.method == "POST":
+        numbers = TypedNumbers()
+        cap = numbers.read("cap", data.get("cap") or None, example="5000.00")
         try:
+            numbers.raise_errors()
             services.competition_award(
                 actor=request.user, competition_id=pk, quote_id=data.get("quote", ""),
                 justification=data.get("justification", ""), not_top_reason=data.get("not_top_reason", ""),
-                cap=data.get("cap") or None, start=data.get("start") or None, end=data.get("end") or None,
+                cap=cap, start=data.get("start") or None, end=data.get("end") or None,
             )
         except DomainError as error:
             _raise_for(error)

@@ -15,14 +15,16 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from common.errors import DomainError, NotFound
+from common.forms import LocalizedDecimalField
 from marketplace import charts
 from marketplace.selectors import orders as selectors
 from marketplace.services import orders as services
 
 
 class AmendCapForm(forms.Form):
-    cap = forms.DecimalField(label=gettext_lazy("New cap"), max_digits=14, decimal_places=2, min_value=0,
-                             help_text=gettext_lazy("The most that may be spent in total, e.g. 25000.00."))
+    # The service refuses a cap of 0 or less, below what is spent or above the framework's limit.
+    cap = LocalizedDecimalField(label=gettext_lazy("New cap"), max_digits=14, decimal_places=2, example="25000.00",
+                                help_text=gettext_lazy("The most that may be spent in total."))
     justification = forms.CharField(label=gettext_lazy("Why the cap changes"), widget=forms.Textarea,
                                     help_text=gettext_lazy("This is recorded in the audit trail."))
 

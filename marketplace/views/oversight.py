@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from agreements.selectors import is_oversight
 from common.errors import NotFound, ValidationFailed
+from common.forms import TypedNumbers
 from marketplace.api.oversight import log_export_response
 from marketplace.models import Award, RedFlag
 from marketplace.selectors import oversight as selectors
@@ -30,16 +31,31 @@ def _require_oversight(request) -> None:
         raise PermissionDenied(_("Only oversight users (auditors) can see this page."))
 
 
+def _typed_filters(request) -> tuple:
+    """The page's query with the amounts typed in the active language (1.500,50) made canonical (1500.50) for the
+    selectors, and the amounts that could not be read. The links on the page keep what the user typed."""
+    params = request.GET.copy()
+    numbers = TypedNumbers()
+    for key in ("value_min", "value_max"):
+        number = numbers.read(key, params.get(key), example="1500.00")
+        if params.get(key):
+            params[key] = "" if number is None else str(number)
+    return params, numbers
+
+
 @login_required
 @require_GET
 def selection_log(request):
     _require_oversight(request)
     errors: dict = {}
+    params, numbers = _typed_filters(request)
     try:
-        filters = selectors.parse_log_filters(request.GET)
+        filters = selectors.parse_log_filters(params)
     except ValidationFailed as error:
         errors = error.fields or {}
         filters = selectors.LogFilters()
+    if numbers.errors:
+        errors, filters = {**errors, **numbers.errors}, selectors.LogFilters()
     awards = selectors.selection_log(user=request.user, filters=filters)
     page = Paginator(awards, 50).get_page(request.GET.get("page"))
     current = {key: request.GET.get(key, "") for key in FILTER_KEYS}
@@ -56,8 +72,10 @@ def selection_log(request):
 @require_GET
 def selection_log_export(request):
     _require_oversight(request)
+    params, numbers = _typed_filters(request)
     try:
-        return log_export_response(user=request.user, params=request.GET)
+        numbers.raise_errors()
+        return log_export_response(user=request.user, params=params)
     except ValidationFailed as error:
         return render(request, "marketplace/oversight/export_error.html", {"error": error}, status=400)
 
