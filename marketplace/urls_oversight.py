@@ -10,4 +10,5 @@ urlpatterns = [
     path("selections/<int:pk>/", views.selection_trail, name="trail"),
     path("selections/<int:pk>/check/", views.selection_trail_check, name="trail-check"),
     path("flags/", views.red_flags, name="flags"),
+    path("flags/check/", views.red_flags_check_now, name="flags-check"),
 ]

@@ -23,6 +23,8 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
 OVERSIGHT_WRITE_ALLOWED = frozenset({
     "api-token", "login", "logout", "set_language", "admin:login", "admin:logout",
     "api-oversight-trail-check", "oversight:trail-check",
+    # Recomputes derived red flags (the hourly task, run now); changes no procurement record.
+    "oversight:flags-check",
 })
 OVERSIGHT_READ_ONLY_MESSAGE = _("Oversight users can read everything but change nothing.")
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -102,6 +103,26 @@ def selection_trail_check(request, pk):
     trail = _trail_or_404(request, pk)
     result = selectors.trail_check(user=request.user, award_id=pk)
     return render(request, "marketplace/oversight/trail.html", {"trail": trail, "check": result})
+
+
+@login_required
+@require_POST
+def red_flags_check_now(request):
+    """Recompute the red flags now instead of waiting for the hourly task (the same task, so the same
+    rules and audit event). With eager tasks (the embedded default) the result is shown at once."""
+    from celery.result import EagerResult
+
+    from marketplace.tasks import refresh_red_flags
+
+    _require_oversight(request)
+    result = refresh_red_flags.delay()
+    if isinstance(result, EagerResult):
+        counts = result.result
+        messages.success(request, _("Checked now: %(raised)s raised, %(cleared)s cleared, %(confirmed)s still found.")
+                         % counts)
+    else:
+        messages.success(request, _("The check is queued; reload this page in a minute to see its result."))
+    return redirect("oversight:flags")
 
 
 @login_required

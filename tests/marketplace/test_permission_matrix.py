@@ -168,6 +168,7 @@ MATRIX: dict[str, str | dict[str, str]] = {
     "oversight:trail": OVERSIGHT_PAGE,
     "oversight:trail-check": POST_ONLY_PAGE,
     "oversight:flags": OVERSIGHT_PAGE,
+    "oversight:flags-check": POST_ONLY_PAGE,
 }
 
 

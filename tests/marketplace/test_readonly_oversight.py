@@ -12,6 +12,8 @@ Excluded, with the reason:
   to sign in and out.
 - ``api-oversight-trail-check`` and ``oversight:trail-check``: oversight's own "Check this trail"
   action. It is a POST that writes nothing; the last test shows it answers 200 and changes nothing.
+- ``oversight:flags-check``: runs the hourly red-flag task now. It writes only the derived red flags
+  (and their audit event), never a procurement record.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ EXCLUDED = {
     "admin:logout": "signs out the caller (from the admin)",
     "api-oversight-trail-check": "oversight's own read-only check (tested below to write nothing)",
     "oversight:trail-check": "oversight's own read-only check (tested below to write nothing)",
+    "oversight:flags-check": "recomputes the derived red flags now, as the hourly task does; no procurement record "
+                             "changes (tested in test_red_flags)",
 }
 UNSAFE = ("post", "put", "patch", "delete")
 DOMAIN_APPS = ("agreements", "catalog", "marketplace", "audit", "authtoken")

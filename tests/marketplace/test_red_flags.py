@@ -357,6 +357,24 @@ def test_flags_page_shows_the_chart_by_buyer_and_links_each_flag_to_its_trail(au
     assert "<script" not in html
 
 
+def test_an_auditor_checks_the_record_now_and_sees_the_new_flag(auditor_user, buyer_user):
+    order = OrderFactory(cap=Decimal("100.00"))
+    _amend(order, "200.00")  # raised by 100 %: flagged once the rules run
+    client = Client()
+    client.force_login(auditor_user)
+    before = client.get("/oversight/flags/").content.decode()
+
+    checked = client.post("/oversight/flags/check/", follow=True)
+
+    assert order.reference not in before
+    assert "Checked now: 1 raised, 0 cleared, 0 still found." in checked.content.decode()
+    assert order.reference in checked.content.decode()
+    assert RedFlag.objects.filter(order=order, kind=RedFlag.Kind.CAP_RAISED, cleared_at__isnull=True).count() == 1
+    other = Client()
+    other.force_login(buyer_user)
+    assert other.post("/oversight/flags/check/").status_code == 403
+
+
 def test_flags_api_lists_explanations_with_trail_links_for_oversight_only(auditor_user, buyer_user):
     award = AwardFactory(estimated_total=Decimal("2.00"), lowest_estimated_total=Decimal("1.00"),
                          price_difference=Decimal("1.00"))
