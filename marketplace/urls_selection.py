@@ -10,6 +10,7 @@ urlpatterns = [
     path("requirements/", views.requirement_list, name="requirement-list"),
     path("requirements/new/", views.requirement_create, name="requirement-create"),
     path("requirements/<int:pk>/", views.requirement_detail, name="requirement-detail"),
+    path("requirements/<int:pk>/edit/", views.requirement_edit, name="requirement-edit"),
     path("requirements/<int:pk>/criteria/<str:importance>/add/", views.criterion_add, name="criterion-add"),
     path("requirements/<int:pk>/criteria/<int:criterion_id>/remove/", views.criterion_remove, name="criterion-remove"),
     path("requirements/<int:pk>/estimates/add/", views.estimate_add, name="estimate-add"),

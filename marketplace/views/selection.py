@@ -116,6 +116,41 @@ def requirement_create(request):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def requirement_edit(request, pk):
+    """Change the requirement's details (the service refuses once a search for it has ended)."""
+    requirement = _requirement(request, pk)
+    if not selectors.can_act_on(user=request.user, requirement=requirement):
+        raise PermissionDenied(_("Oversight users can read selections but cannot change them."))
+    initial = {
+        "title": requirement.title, "framework": requirement.framework_id, "lot": requirement.lot_id,
+        "category": requirement.category_id, "description": requirement.description, "budget": requirement.budget,
+        "period_start": requirement.period_start, "period_end": requirement.period_end,
+    }
+    form = RequirementForm(request.POST if request.method == "POST" else None, initial=initial,
+                           frameworks=_live_frameworks(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.requirement_update(
+                actor=request.user, requirement_id=requirement.pk, title=data["title"],
+                framework_id=data["framework"].pk if data["framework"] else None,
+                lot_id=data["lot"].pk if data["lot"] else None,
+                category_id=data["category"].pk if data["category"] else None, description=data["description"],
+                budget=data["budget"], period_start=data["period_start"], period_end=data["period_end"],
+            )
+        except ValidationFailed as error:
+            apply_domain_error(form, error)
+        except DomainError as error:
+            _raise_for(error)
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Requirement updated."))
+            return redirect("selection:requirement-detail", pk=requirement.pk)
+    return render(request, "marketplace/selection/requirement_form.html", {"form": form, "requirement": requirement})
+
+
+@login_required
 @require_safe
 def requirement_detail(request, pk):
     requirement = _requirement(request, pk)

@@ -164,6 +164,42 @@ def test_save_page_into_a_new_requirement(buyer, market):
     assert search.query == {"framework": str(market["framework"].pk), "q": "compute"}
 
 
+def test_a_requirement_saved_from_a_search_is_described_afterwards_until_its_search_ends(buyer, market):
+    client = signed_in(buyer)
+    client.post("/buyer/searches/save/", {"name": "Compute", "requirement": "new",
+                                          "query_string": urlencode({"framework": market["framework"].pk})})
+    search = SavedSearch.objects.get()
+    requirement = search.requirement
+    page = client.get(f"/buyer/requirements/{requirement.pk}/").content.decode()
+    assert f'href="/buyer/requirements/{requirement.pk}/edit/"' in page
+    assert "<dd>– – –</dd>" not in page
+
+    refused = client.post(f"/buyer/requirements/{requirement.pk}/edit/", {
+        "title": "Compute for the records system", "budget": "lots", "period_start": "2026-04-01"})
+    assert refused.status_code == 200 and 'class="error-summary"' in refused.content.decode()
+    requirement.refresh_from_db()
+    assert (requirement.title, requirement.budget) == ("Compute", None)
+
+    saved = client.post(f"/buyer/requirements/{requirement.pk}/edit/", {
+        "title": "Compute for the records system", "framework": market["framework"].pk, "lot": market["lot"].pk,
+        "description": "Servers for the records system.", "budget": "15000.00",
+        "period_start": "2026-04-01", "period_end": "2027-03-31"})
+    assert saved["Location"] == f"/buyer/requirements/{requirement.pk}/"
+    requirement.refresh_from_db()
+    assert (requirement.title, requirement.lot, requirement.budget, str(requirement.period_end)) == (
+        "Compute for the records system", market["lot"], Decimal("15000.00"), "2027-03-31")
+    assert AuditEvent.objects.filter(action="requirement.updated", target_id=str(requirement.pk)).count() == 1
+
+    client.post(f"/buyer/searches/{search.pk}/end/", {"confirm": "on"})
+    assert SavedSearch.objects.get().status == "frozen"
+    page = client.get(f"/buyer/requirements/{requirement.pk}/").content.decode()
+    late = client.post(f"/buyer/requirements/{requirement.pk}/edit/", {"title": "Changed after the search ended"})
+    assert f'href="/buyer/requirements/{requirement.pk}/edit/"' not in page
+    assert (late.status_code, "search for this requirement has ended" in late.content.decode()) == (200, True)
+    requirement.refresh_from_db()
+    assert requirement.title == "Compute for the records system"
+
+
 def test_requirement_form_errors_use_the_error_summary(buyer, market):
     client = signed_in(buyer)
     response = client.post("/buyer/requirements/new/", {"title": "", "budget": "lots"})
