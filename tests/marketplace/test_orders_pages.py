@@ -196,3 +196,16 @@ def test_an_order_that_has_not_started_shows_no_backwards_burn_rate_period():
 
     assert "None yet: the order starts on" in page
     assert "(average" not in page
+
+
+def test_a_draft_order_says_who_must_approve_it_to_everyone_but_the_approver_who_can():
+    order = OrderFactory(cap=Decimal("10.00"), status=CallOffOrder.Status.DRAFT)
+    parties = order_parties(order)
+    waiting = "Waiting for approval: this order takes effect when an approver at"
+
+    pages = {role: _client(parties[role]).get(f"/orders/{order.pk}/").content.decode()
+             for role in ("requester", "supplier", "approver")}
+
+    assert waiting in pages["requester"] and waiting in pages["supplier"]
+    assert f"other than {order.created_by.get_username()}" in pages["supplier"]
+    assert waiting not in pages["approver"] and "Approve and activate" in pages["approver"]
