@@ -208,6 +208,7 @@ def test_requirement_form_errors_use_the_error_summary(buyer, market):
     content = response.content.decode()
     assert 'class="error-summary"' in content
     assert 'href="#id_title"' in content and 'href="#id_budget"' in content
+    assert '<a href="#id_title">Title of the requirement: This field is required.</a>' in content  # names the field
     assert not Requirement.objects.exists()
 
 
