@@ -145,6 +145,23 @@ def _typed_price_max(query: dict) -> str:
     return typed
 
 
+SEARCH_FIELD_LABELS = {
+    "q": gettext_lazy("Keywords"), "price_max": gettext_lazy("Max price per unit"), "category": gettext_lazy("Need"),
+    "lot": gettext_lazy("Lot"), "framework": gettext_lazy("Framework"), "supplier": gettext_lazy("Supplier"),
+    "sort": gettext_lazy("Sort by"), "in_stock": gettext_lazy("In stock only"),
+}
+
+
+def _error_lines(error: ValidationFailed | None) -> list[str]:
+    """Each problem of a refused search, named by what the page calls its box (or its question)."""
+    if error is None:
+        return []
+    questions = {definition.key: definition.label for definition in AttributeDefinition.objects.filter(
+        key__in=list(error.fields)).only("key", "label")}
+    return [f"{SEARCH_FIELD_LABELS.get(key) or questions.get(key) or key}: {message}"
+            for key, messages_ in error.fields.items() for message in messages_]
+
+
 def search_page(request):
     query, ignored = search_filters_known(user=request.user, query=_query_from(request))
     typed_price_max = _typed_price_max(query)
@@ -173,7 +190,8 @@ def search_page(request):
                 pages.append({"number": number, "url": _url({**query, "page": [str(number)]}), "current": number == page})
     context = {
         "query": query, "q": " ".join(query.get("q", [])), "sort": (query.get("sort") or ["relevance"])[0],
-        "result": result, "error": error, "notices": notices, "query_url": _url(query), "groups": groups,
+        "result": result, "error": error, "error_lines": _error_lines(error), "notices": notices,
+        "query_url": _url(query), "groups": groups,
         "active": active, "description": description,
         "lots": lots, "pages": pages, "price_max": typed_price_max,
         "in_stock": bool(query.get("in_stock")), "hidden": [(k, v) for k, vs in query.items() if k in ("framework", "supplier") for v in vs],

@@ -43,6 +43,8 @@ def test_results_page_bad_filter_is_400_with_error_summary(corpus):
     response = Client().get("/search/", {"price_max": "cheap"})
     assert response.status_code == 400
     assert "There is a problem" in response.content.decode()
+    assert "<li>Max price per unit: Give a number such as 0.20.</li>" in response.content.decode()
+    assert "price_max:" not in response.content.decode()
 
 
 def test_listing_page_shows_price_ceiling_version_and_exit_statement(corpus):
