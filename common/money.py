@@ -73,6 +73,17 @@ def amount_text(value, places: int = 2) -> str:
     return formats.number_format(number, decimal_pos=places, use_l10n=True, force_grouping=True)
 
 
+def quantity_text(value) -> str:
+    """A quantity with the decimals it needs, at most 6, grouped (8760.000000 -> 8,760; 12.500000 -> 12.5);
+    a value that is not a number is shown as it is."""
+    number = finite_decimal(value)
+    if number is None:
+        return "" if value is None else str(value)
+    number = number.quantize(Decimal("0.000001"), rounding=ROUND_HALF_EVEN).normalize()
+    exponent = number.as_tuple().exponent
+    return amount_text(number, max(0, -exponent) if isinstance(exponent, int) else 0)
+
+
 def price_text(value) -> str:
     """A unit price with at least 2 and at most 6 decimals, no trailing zeros beyond 2
     (0.100000 -> 0.10, 0.123400 -> 0.1234); a value that is not a number is shown as it is."""

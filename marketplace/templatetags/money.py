@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django import template
 
-from common.money import amount_text, finite_decimal, price_text
+from common.money import amount_text, finite_decimal, price_text, quantity_text
 
 register = template.Library()
 
@@ -42,3 +42,9 @@ def price(value, currency: str = "") -> str:
 def exact_price(value, currency: str = "") -> str:
     """A unit price with all 6 of its stored decimals (0.100000): the agreed price on an order line."""
     return _shown(value, currency, lambda number: amount_text(number, 6))
+
+
+@register.filter
+def quantity(value) -> str:
+    """A quantity with only the decimals it needs, grouped as the language writes it (8,760; 12.5)."""
+    return _shown(value, "", quantity_text)

@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 from marketplace.models import CallOffOrder, Notification, UsageRecord
 from marketplace.selectors.oversight import csv_column_labels
 from marketplace.selectors.selection_export import snapshot_columns
-from marketplace.templatetags.money import exact_price, money, price
+from marketplace.templatetags.money import exact_price, money, price, quantity
 from tests.catalog.conftest import corpus  # noqa: F401  (the catalog's fixture, reused)
 from tests.conftest import client_for
 from tests.marketplace.factories_orders import OrderFactory, order_parties
@@ -236,6 +236,19 @@ def test_money_and_price_filters_group_and_separate_as_the_language_does(languag
         ]
 
     assert written == expected
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("en", ["8,760", "12.5", "0.000001", "1,000.25", "0"]),
+    ("es", ["8.760", "12,5", "0,000001", "1.000,25", "0"]),
+])
+def test_quantities_show_only_the_decimals_they_need(language, expected):
+    with translation.override(language):
+        written = [quantity(Decimal("8760.000000")), quantity(Decimal("12.500000")), quantity("0.000001"),
+                   quantity(Decimal("1000.250")), quantity(Decimal("0E-6"))]
+
+    assert written == expected
+    assert (quantity(None), quantity("n/a")) == ("", "n/a")
 
 
 def test_money_filter_leaves_empty_and_non_numbers_alone():
