@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -125,6 +127,11 @@ class SavedSearch(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def query_json(self) -> str:
+        """The stored query as JSON with sorted keys, as an auditor would compare it with the audit payload."""
+        return json.dumps(self.query, sort_keys=True, ensure_ascii=False)
 
 
 class SearchSnapshotEntry(models.Model):

@@ -113,6 +113,23 @@ def attribute_definitions_for(*, lot_id: int | None) -> dict[str, AttributeDefin
     return {definition.key: definition for definition in AttributeDefinition.objects.filter(lot_id=lot_id)}
 
 
+def criterion_check_text(*, criterion: RequirementCriterion, definitions: dict[str, AttributeDefinition]) -> str:
+    """What a criterion is checked against, in the words of the catalog's question and answers
+    ("Open API is Yes", "Security certifications includes ISO/IEC 27001, SOC 2")."""
+    from catalog.search.service import attribute_value_label
+
+    if criterion.operator == RequirementCriterion.Operator.FREE_TEXT:
+        return _("Judged by the buyer")
+    definition = definitions.get(criterion.attribute_key)
+    question = definition.label if definition is not None else criterion.attribute_key
+    expected = criterion.expected if isinstance(criterion.expected, list) else [criterion.expected]
+    answers = ", ".join(
+        attribute_value_label(definition, ("true" if value else "false") if isinstance(value, bool) else str(value))
+        for value in expected
+    )
+    return f"{question} {criterion.get_operator_display()} {answers}"
+
+
 def entries_digest_items(entries) -> list[list[Any]]:
     """The hashed form of a snapshot: ``[rank, listing version id, unit price as text]`` per entry."""
     return [[entry.rank, entry.listing_version_id, str(entry.unit_price)] for entry in entries]

@@ -155,6 +155,9 @@ def requirement_edit(request, pk):
 def requirement_detail(request, pk):
     requirement = _requirement(request, pk)
     criteria = list(requirement.criteria.order_by("position", "pk"))
+    definitions = selectors.attribute_definitions_for(lot_id=requirement.lot_id)
+    for criterion in criteria:
+        criterion.check_text = selectors.criterion_check_text(criterion=criterion, definitions=definitions)
     return render(request, "marketplace/selection/requirement_detail.html", {
         "requirement": requirement,
         "essential": [item for item in criteria if item.importance == RequirementCriterion.Importance.ESSENTIAL],

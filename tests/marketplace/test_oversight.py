@@ -290,7 +290,8 @@ def test_trail_page_shows_query_in_words_and_raw_and_each_event(story, auditor_u
     html = page_client(auditor_user).get(f"/oversight/selections/{story['award'].pk}/").content.decode()
     search_summary = story["award"].search.summary
     assert search_summary in html
-    assert "&quot;sort&quot;: &quot;price&quot;" in html or "&#x27;sort&#x27;: &#x27;price&#x27;" in html
+    # The raw query as JSON (double quotes, sorted keys), not a Python dict.
+    assert "&quot;sort&quot;: &quot;price&quot;" in html and "&#x27;sort&#x27;" not in html
     for event in AuditEvent.objects.all():
         if event.action != "red_flags.refreshed":
             assert f"<td>{event.sequence}</td>" in html

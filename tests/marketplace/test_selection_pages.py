@@ -342,3 +342,26 @@ def test_comparison_says_how_far_each_total_is_above_or_below_the_lowest_complia
     assert "20.00 above the lowest compliant" in content
     assert "30.00 below the lowest compliant" in content
     assert "+-" not in content and "+20.00" not in content
+
+
+def test_criteria_are_shown_in_the_words_of_the_catalog_question_and_its_answers(buyer, market):
+    from marketplace.services.selection import requirement_create
+
+    requirement = requirement_create(
+        actor=buyer, title="Hosting", framework_id=market["framework"].pk, lot_id=market["lot"].pk,
+        criteria=[
+            {"importance": "essential", "attribute_key": "data_location", "operator": "includes",
+             "expected": ["PE", "US"], "text": "Data in Peru or the USA"},
+            {"importance": "desired", "attribute_key": "uptime", "operator": "min", "expected": "99.9",
+             "text": "High availability"},
+            {"importance": "desired", "operator": "text", "text": "Support in Spanish"},
+        ],
+    )
+
+    page = signed_in(buyer).get(f"/buyer/requirements/{requirement.pk}/").content.decode()
+
+    labels = {d.key: d.label for d in market["lot"].attribute_definitions.all()}
+    assert f"<td>{labels['data_location']} includes Peru, USA</td>" in page
+    assert f"<td>{labels['uptime']} at least 99.9 %</td>" in page
+    assert "<td>Judged by the buyer</td>" in page
+    assert "<code>data_location</code>" not in page and "[&#x27;PE&#x27;" not in page
