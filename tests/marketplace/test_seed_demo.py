@@ -173,3 +173,29 @@ def test_seeding_again_adds_the_contractor_login_to_an_older_demo_database():
 
     assert Membership.objects.filter(user__username="contractor", role="publisher").count() == 1
     assert "contractor publisher at" in output
+
+
+def test_demo_request_for_quotation_is_published_with_two_sealed_quotes():
+    from django.test import Client
+
+    from common.money import price_text
+    from marketplace.models import Competition, Quote
+
+    _seed()
+    _seed()
+
+    competition = Competition.objects.get()
+    assert (competition.status, competition.requirement.title) == ("published", "Paper and toner for the regional offices")
+    assert competition.deadline > timezone.now()
+    quotes = Quote.objects.filter(competition=competition, is_current=True).select_related("supplier")
+    assert sorted(quote.supplier.memberships.get().user.username for quote in quotes) == ["supplier", "supplier2"]
+    for quote in quotes:
+        for line in quote.lines.all():
+            ceiling = competition.lot.ceiling_prices.get(unit=line.line.unit).max_unit_price
+            assert 0 < line.unit_price <= ceiling
+    browser = Client()
+    browser.force_login(get_user_model().objects.get(username="buyer"))
+    page = browser.get(f"/competitions/{competition.pk}/").content.decode()
+    assert "Quotes are sealed" in page
+    for quote in quotes:  # no quoted price shows on the buyer's page before the deadline
+        assert all(price_text(line.unit_price) not in page for line in quote.lines.all())

@@ -5,6 +5,7 @@ from django.db import transaction
 from agreements.models import Membership
 from marketplace.demo.agreements import DEMO_PASSWORD, USERS, seed_frameworks, seed_parties
 from marketplace.demo.catalog import seed_catalog
+from marketplace.demo.competition import seed_competition
 from marketplace.demo.selection import CONTRACTOR, seed_selection
 
 
@@ -28,6 +29,8 @@ class Command(BaseCommand):
             seed_catalog(out, orgs)
             out("[+] buyer selection: a requirement, an ended search and an award for user buyer")
             seed_selection(out)
+            out("[+] a request for quotation for user buyer, with sealed quotes from supplier and supplier2")
+            seed_competition(out)
         out(self.style.SUCCESS("Demo data ready. Sign in with any of these users, password " + DEMO_PASSWORD + ":"))
         for username, _org_key, roles in USERS:
             out(f"  {username:<10} {', '.join(roles)}")
