@@ -7,6 +7,8 @@ stock, exit_statement, and one ``attr:<key>`` column per question (multiple choi
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -16,6 +18,7 @@ from catalog.models import Listing, NeedCategory
 from catalog.services import validation as rules
 from catalog.services.listings import _supplier_of, clean_draft
 from common.errors import DomainError, ValidationFailed
+from common.money import round_price
 from common.uploads import read_csv_upload
 
 REQUIRED_COLUMNS = ("lot", "title", "summary", "unit", "unit_price")
@@ -29,25 +32,66 @@ def import_template_csv(*, framework: FrameworkAgreement) -> str:
     import csv
     import io
 
-    from agreements.models import CeilingPrice
     from catalog.models import AttributeDefinition
 
     keys = sorted(set(AttributeDefinition.objects.filter(lot__framework=framework).values_list("key", flat=True)))
     lot = framework.lots.order_by("number").first()
-    ceiling = CeilingPrice.objects.filter(lot=lot).order_by("unit").first() if lot else None
-    category = NeedCategory.objects.filter(lots=lot).order_by("path").first() if lot else None
     header = [*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, *(f"attr:{key}" for key in keys)]
-    example = {
-        "lot": lot.number if lot else "", "title": "Example: managed backup", "summary": "One sentence a buyer reads first.",
-        "unit": ceiling.unit if ceiling else "", "unit_price": ceiling.max_unit_price if ceiling else "",
-        "features": "First feature|Second feature", "categories": category.slug if category else "",
-        "exit_statement": "How the buyer gets its data back at the end.",
-    }
+    example = _example_row(lot) if lot else {}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
     writer.writerow([example.get(column, "") for column in header])
     return out.getvalue()
+
+
+EXAMPLE_PRICE_SHARE = Decimal("0.9")
+EXAMPLE_STOCK = 200
+EXAMPLE_LEAD_TIME_DAYS = 5
+
+
+def _example_row(lot: Lot) -> dict[str, object]:
+    """An example that fits ``lot``: goods (stock, delivery lead time) or a service, priced in the lot's
+    first ceiling unit below its ceiling, so the row passes validation as it stands."""
+    ceiling = lot.ceiling_prices.order_by("unit").first()
+    category = NeedCategory.objects.filter(lots=lot).order_by("path").first()
+    row: dict[str, object] = {
+        "lot": lot.number, "unit": ceiling.unit if ceiling else "",
+        "unit_price": _plain_price(round_price(ceiling.max_unit_price * EXAMPLE_PRICE_SHARE)) if ceiling else "",
+        "categories": category.slug if category else "",
+    }
+    if lot.is_goods:
+        row.update({
+            "title": _("Example: A4 copy paper, 80 g/m²"),
+            "summary": _("White A4 paper for printers and copiers, sold by the %(unit)s.")
+            % {"unit": row["unit"] or _("unit")},
+            "features": "|".join([_("Acid-free, 500 sheets a ream"), _("Delivered to the buyer's office")]),
+            "stock": EXAMPLE_STOCK,
+            "lead_time_days": min(EXAMPLE_LEAD_TIME_DAYS, lot.max_delivery_days or EXAMPLE_LEAD_TIME_DAYS),
+        })
+    else:
+        row.update({
+            "title": _("Example: managed backup"),
+            "summary": _("One sentence a buyer reads first."),
+            "features": "|".join([_("First feature"), _("Second feature")]),
+            "exit_statement": _("How the buyer gets its data back at the end."),
+        })
+    return row
+
+
+def _plain_price(price: Decimal) -> str:
+    """The price as the import reads it back: a dot for decimals, 2 to 6 places, no grouping."""
+    places = max(2, -price.normalize().as_tuple().exponent)
+    return f"{price:.{places}f}"
+
+
+def _column_of(field: str) -> str:
+    """The CSV column a validation error is about: answers are checked as ``attributes.<key>`` but
+    written in the file as ``attr:<key>``."""
+    prefix = "attributes."
+    return f"attr:{field[len(prefix):]}" if field.startswith(prefix) else field
+
+
 def _split(value: str) -> list[str]:
     return [part.strip() for part in (value or "").split("|") if part.strip()]
 
@@ -56,7 +100,8 @@ def _split(value: str) -> list[str]:
 def listings_import_csv(*, actor, framework: FrameworkAgreement, file) -> list[Listing]:
     """Create one draft per row of ``file`` (an upload, bytes or text; read by ``read_csv_upload``
     within the upload limits). If any row is wrong nothing is created and the error lists every row's problems:
-    ``ValidationFailed`` with ``extra={"rows": [{"row": <line number>, "errors": {field: [messages]}}]}``."""
+    ``ValidationFailed`` with ``extra={"rows": [{"row": <line number>, "errors": {column: [messages]}}]}``, each
+    problem named by the CSV column it is in."""
     supplier = _supplier_of(actor)
     rules.require_framework_accepts_listings(framework)
     rows = read_csv_upload(file, required_columns=REQUIRED_COLUMNS)
@@ -94,7 +139,7 @@ def listings_import_csv(*, actor, framework: FrameworkAgreement, file) -> list[L
                 cleaned = clean_draft(lot=lot, data=data)
             except DomainError as error:
                 for field, messages in error.fields.items():
-                    errors.setdefault(field, []).extend(messages)
+                    errors.setdefault(_column_of(field), []).extend(messages)
         if errors:
             report.append({"row": line, "errors": errors})
         else:
