@@ -60,6 +60,16 @@ class RequirementForm(forms.Form):
             self.fields["lot"].queryset = Lot.objects.filter(framework__in=frameworks).select_related("framework")
         self.fields["lot"].label_from_instance = lambda lot: f"{lot.framework.reference} · {lot}"
 
+    def requirement_values(self) -> dict:
+        """The cleaned details as the requirement services take them."""
+        data = self.cleaned_data
+        return {
+            "title": data["title"], "framework_id": data["framework"].pk if data["framework"] else None,
+            "lot_id": data["lot"].pk if data["lot"] else None,
+            "category_id": data["category"].pk if data["category"] else None, "description": data["description"],
+            "budget": data["budget"], "period_start": data["period_start"], "period_end": data["period_end"],
+        }
+
 
 class CriterionForm(forms.Form):
     text = forms.CharField(label=_("The requirement in words"), max_length=300,

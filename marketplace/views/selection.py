@@ -96,14 +96,8 @@ def requirement_create(request):
         raise PermissionDenied(_("Only buyer users can describe requirements."))
     form = RequirementForm(request.POST if request.method == "POST" else None, frameworks=_live_frameworks(request))
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            requirement = services.requirement_create(
-                actor=request.user, title=data["title"], framework_id=data["framework"].pk if data["framework"] else None,
-                lot_id=data["lot"].pk if data["lot"] else None,
-                category_id=data["category"].pk if data["category"] else None, description=data["description"],
-                budget=data["budget"], period_start=data["period_start"], period_end=data["period_end"],
-            )
+            requirement = services.requirement_create(actor=request.user, **form.requirement_values())
         except ValidationFailed as error:
             apply_domain_error(form, error)
         except DomainError as error:
@@ -130,15 +124,8 @@ def requirement_edit(request, pk):
     form = RequirementForm(request.POST if request.method == "POST" else None, initial=initial,
                            frameworks=_live_frameworks(request))
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            services.requirement_update(
-                actor=request.user, requirement_id=requirement.pk, title=data["title"],
-                framework_id=data["framework"].pk if data["framework"] else None,
-                lot_id=data["lot"].pk if data["lot"] else None,
-                category_id=data["category"].pk if data["category"] else None, description=data["description"],
-                budget=data["budget"], period_start=data["period_start"], period_end=data["period_end"],
-            )
+            services.requirement_update(actor=request.user, requirement_id=requirement.pk, **form.requirement_values())
         except ValidationFailed as error:
             apply_domain_error(form, error)
         except DomainError as error:
