@@ -56,6 +56,19 @@ def test_unknown_framework_is_404_with_error_shape(api_client):
     assert response.json()["error"]["code"] == "not_found"
 
 
+def test_every_operation_documents_the_error_shape(api_client):
+    schema = api_client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+    error = schema["components"]["schemas"]["Error"]
+    assert error["properties"]["error"]["required"] == ["code", "message", "fields"]
+    usage = schema["paths"]["/api/v1/orders/{id}/usage/"]["post"]["responses"]
+    assert usage["400"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    assert "409" in usage and "201" in usage
+    assert "409" not in schema["paths"]["/api/v1/frameworks/"]["get"]["responses"]  # reads cannot conflict
+    operations = [op for item in schema["paths"].values() for op in item.values() if isinstance(op, dict)]
+    assert operations and all({"400", "401", "403", "404"} <= set(op["responses"]) for op in operations)
+
+
 def test_schema_and_docs_are_served_without_network_assets(api_client):
     schema = api_client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert schema.status_code == 200
