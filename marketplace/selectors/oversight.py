@@ -74,10 +74,14 @@ def _int(value: Any, name: str, errors: dict) -> int | None:
     if value in (None, ""):
         return None
     try:
-        return int(str(value))
+        number = int(str(value))
     except ValueError:
         errors[name] = [_("Enter a whole number.")]
         return None
+    if not 0 < number < 2**63:  # no row has such an id; the database would refuse to compare with it
+        errors[name] = [_("Choose one from the list.")]
+        return None
+    return number
 
 
 def _date(value: Any, name: str, errors: dict) -> date | None:

@@ -439,7 +439,12 @@ def _parse_usage_input(*, quantity, occurred_at, idempotency_key) -> tuple[Decim
     if parsed_time is not None and timezone.is_naive(parsed_time):
         parsed_time = timezone.make_aware(parsed_time, timezone.get_default_timezone())
     if parsed_time is not None:
-        parsed_time = parsed_time.astimezone(UTC)  # as the database gives it back, for identical replays
+        try:
+            parsed_time = parsed_time.astimezone(UTC)  # as the database gives it back, for identical replays
+        except OverflowError:  # 0001-01-01T00:00+05:00 is before the first representable instant
+            parsed_time = None
+            fields["occurred_at"] = [_("Enter a time of use within the order's dates.")]
+    if parsed_time is not None:
         if parsed_time > timezone.now() + CLOCK_SKEW:
             fields["occurred_at"] = [_("The time of use is in the future: post usage once it has happened.")]
     key = str(idempotency_key or "").strip()
@@ -481,7 +486,7 @@ def order_record_usage(
     """
     order, line = (
         _usage_target(order_id=int(order_id), line_id=int(line_id))
-        if str(line_id).isdigit() and str(order_id).isdigit() else (None, None)
+        if _is_row_id(line_id) and _is_row_id(order_id) else (None, None)
     )
     if order is None:
         order = CallOffOrder.objects.filter(pk=order_id).first()
@@ -520,6 +525,12 @@ def order_record_usage(
     if outcome.replayed:
         _require_same_usage(outcome.record, fields=common)
     return outcome
+
+
+def _is_row_id(value) -> bool:
+    """Digits that fit a database id (a bigint): anything else names no row."""
+    text = str(value)
+    return text.isdigit() and int(text) < 2**63
 
 
 def _require_same_usage(record: UsageRecord, *, fields: dict) -> None:

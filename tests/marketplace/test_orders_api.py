@@ -515,3 +515,16 @@ def test_notifications_are_written_in_the_deployment_language_whatever_the_reque
     assert response.status_code == 201
     subjects = set(Notification.objects.values_list("subject", flat=True))
     assert len(subjects) == 1 and subject in subjects.pop()
+
+
+def test_post_usage_on_a_line_id_no_database_could_hold_is_a_400_not_a_500():
+    order = OrderFactory(cap=Decimal("10.00"))
+    client = client_for(order_parties(order)["supplier"])
+
+    response = client.post(f"/api/v1/orders/{order.pk}/usage/", {
+        "line": "99999999999999999999", "quantity": "1", "occurred_at": "2026-03-10T12:00:00Z",
+        "idempotency_key": "k"}, format="json")
+
+    assert response.status_code == 400
+    assert "line" in response.json()["error"]["fields"]
+    assert UsageRecord.objects.count() == 0

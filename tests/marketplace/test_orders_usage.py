@@ -186,7 +186,9 @@ def test_usage_on_an_order_that_is_not_active_is_rejected(status):
 @pytest.mark.parametrize(
     ("quantity", "occurred_at", "key", "field"),
     [("0", WHEN, "k", "quantity"), ("-1", WHEN, "k", "quantity"), ("abc", WHEN, "k", "quantity"),
-     ("1.0000001", WHEN, "k", "quantity"), ("1", "yesterday", "k", "occurred_at"), ("1", WHEN, "", "idempotency_key")],
+     ("1.0000001", WHEN, "k", "quantity"), ("1", "yesterday", "k", "occurred_at"), ("1", WHEN, "", "idempotency_key"),
+     ("1", "0001-01-01T00:00:00+05:00", "k", "occurred_at"), ("1", "9999-12-31T23:59:59-05:00", "k", "occurred_at"),
+     ("1e400", WHEN, "k", "quantity")],
 )
 def test_invalid_usage_is_refused_and_stores_nothing(quantity, occurred_at, key, field):
     order = OrderFactory(cap=Decimal("100.00"))

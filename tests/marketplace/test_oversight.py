@@ -185,6 +185,10 @@ def test_bad_filters_are_a_400_with_fields(log_world, auditor_user):
     page = page_client(auditor_user).get("/oversight/selections/", {"value_min": "lots"})
     assert page.status_code == 400
     assert "Give a number such as 1,500.00." in page.content.decode()  # the page reads amounts as the language writes them
+    huge = page_client(auditor_user).get("/oversight/selections/", {"buyer": "99999999999999999999"})
+    assert huge.status_code == 400 and "Choose one from the list." in huge.content.decode()
+    assert client_for(auditor_user).get(LOG, {"supplier": "0"}).json()["error"]["fields"] == {
+        "supplier": ["Choose one from the list."]}
 
 
 def test_csv_and_json_exports_follow_the_filters(story, log_world, auditor_user):
