@@ -20,7 +20,7 @@ from agreements.models import Admission, FrameworkAgreement, Lot, Organization
 from agreements.selectors import is_oversight
 from audit.chain import digest_of
 from audit.services import audit_record
-from catalog.models import ListingVersion, NeedCategory
+from catalog.models import AttributeDefinition, ListingVersion, NeedCategory
 from common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from common.lifecycle import check_transition
 from common.money import to_decimal
@@ -203,9 +203,13 @@ def _clean_criterion(*, importance: str, attribute_key: str, operator: str, expe
         elif lot_id:
             from marketplace.selectors.selection import attribute_definitions_for
 
-            if attribute_key not in attribute_definitions_for(lot_id=lot_id):
+            definition = attribute_definitions_for(lot_id=lot_id).get(attribute_key)
+            if definition is None:
                 fields[f"{prefix}attribute_key"] = [_("This lot has no such question.")]
-        if expected in (None, "", []):
+            elif expected not in (None, "", []):
+                expected = _fit_to_question(definition=definition, operator=operator, expected=expected,
+                                            prefix=prefix, fields=fields)
+        if expected in (None, "", []) and f"{prefix}expected" not in fields:
             fields[f"{prefix}expected"] = [_("Give the expected value.")]
         elif operator in (RequirementCriterion.Operator.AT_LEAST, RequirementCriterion.Operator.AT_MOST):
             try:
@@ -218,6 +222,63 @@ def _clean_criterion(*, importance: str, attribute_key: str, operator: str, expe
         raise ValidationFailed(_("The requirement is not valid."), fields=fields)
     return {"importance": importance, "attribute_key": attribute_key, "operator": operator, "expected": expected,
             "text": text}
+
+
+YES = {"true", "yes", "1", "sí", "si"}
+NO = {"false", "no", "0"}
+
+
+def _fit_to_question(*, definition: AttributeDefinition, operator: str, expected: Any, prefix: str,
+                     fields: dict[str, list[str]]) -> Any:
+    """The expected value in the form the question's answers are stored (a choice's value, a bool, a
+    number as text), so that the comparison can check it; a value no answer could match, or an
+    operator that cannot apply to the question, is refused here instead of failing every offer later.
+    Choices may be named by their value or their label ("Peru" or "peru")."""
+    Operator, Kind = RequirementCriterion.Operator, AttributeDefinition.Kind
+    values = expected if isinstance(expected, list) else [expected]
+    operator_field, expected_field = f"{prefix}operator", f"{prefix}expected"
+    if definition.kind == Kind.BOOLEAN:
+        if operator != Operator.EQUALS:
+            fields[operator_field] = [_("A yes-or-no question is checked with “is”.")]
+        answer = values[0] if len(values) == 1 else None
+        if isinstance(answer, bool):
+            return answer
+        text = str(answer).strip().casefold() if answer is not None else ""
+        if text in YES or text in NO:
+            return text in YES
+        fields[expected_field] = [_("Answer yes or no.")]
+        return expected
+    if definition.kind == Kind.NUMBER:
+        if operator == Operator.INCLUDES or len(values) != 1:
+            fields[operator_field] = [_("A number question is checked with “is”, “at least” or “at most”.")]
+            return expected
+        try:
+            return str(to_decimal(values[0]))
+        except (TypeError, ValueError):
+            fields[expected_field] = [_("Enter a number.")]
+            return expected
+    if operator in (Operator.AT_LEAST, Operator.AT_MOST):
+        fields[operator_field] = [_("“At least” and “at most” are for number questions.")]
+        return expected
+    if definition.kind == Kind.MULTI_CHOICE and operator == Operator.EQUALS:
+        fields[operator_field] = [_("Several answers may apply to this question: use “includes”.")]
+        return expected
+    if operator == Operator.EQUALS and len(values) != 1:
+        fields[expected_field] = [_("Give one answer for “is”.")]
+        return expected
+    by_name = {}
+    for choice in definition.choices or []:
+        by_name[str(choice.get("label", "")).strip().casefold()] = choice.get("value")
+        by_name[str(choice.get("value", "")).strip().casefold()] = choice.get("value")
+    matched = [by_name.get(str(value).strip().casefold()) for value in values]
+    unknown = [str(value) for value, match in zip(values, matched, strict=True) if match is None]
+    if unknown:
+        fields[expected_field] = [_("%(values)s: not an answer to this question. Choose from: %(choices)s.") % {
+            "values": ", ".join(unknown),
+            "choices": ", ".join(str(choice.get("label", choice.get("value"))) for choice in definition.choices or []),
+        }]
+        return expected
+    return matched if isinstance(expected, list) or operator == Operator.INCLUDES else matched[0]
 
 
 def _clean_estimate(*, unit: str, quantity: Any, prefix: str = "") -> dict[str, Any]:

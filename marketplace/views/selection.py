@@ -116,6 +116,10 @@ def requirement_edit(request, pk):
     requirement = _requirement(request, pk)
     if not selectors.can_act_on(user=request.user, requirement=requirement):
         raise PermissionDenied(_("Oversight users can read selections but cannot change them."))
+    if not selectors.requirement_editable(user=request.user, requirement=requirement):
+        messages.error(request, _("A search for this requirement has ended, or it has an outcome: its details can no "
+                                  "longer change."))
+        return redirect("selection:requirement-detail", pk=requirement.pk)
     initial = {
         "title": requirement.title, "framework": requirement.framework_id, "lot": requirement.lot_id,
         "category": requirement.category_id, "description": requirement.description, "budget": requirement.budget,
@@ -153,9 +157,7 @@ def requirement_detail(request, pk):
         "searches": selectors.searches_of(requirement=requirement),
         "awards": selectors.awards_of(requirement=requirement),
         "can_act": selectors.can_act_on(user=request.user, requirement=requirement),
-        "editable": selectors.can_act_on(user=request.user, requirement=requirement)
-        and requirement.status == requirement.Status.OPEN
-        and not requirement.searches.filter(status=SavedSearch.Status.FROZEN).exists(),
+        "editable": selectors.requirement_editable(user=request.user, requirement=requirement),
     })
 
 

@@ -150,7 +150,7 @@ MATRIX: dict[str, str | dict[str, str]] = {
     "selection:requirement-list": SIGNED_IN_PAGE,
     "selection:requirement-create": BUYERS_ONLY_FORM,
     "selection:requirement-detail": BUYER_OWN_PAGE,
-    "selection:requirement-edit": BUYER_FORM_PAGE,
+    "selection:requirement-edit": BUYER_DONE_PAGE,  # its search has ended: the owner is sent back
     "selection:criterion-add": BUYER_FORM_PAGE,
     "selection:criterion-remove": POST_ONLY_PAGE,
     "selection:estimate-add": BUYER_FORM_PAGE,

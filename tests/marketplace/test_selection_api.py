@@ -136,6 +136,42 @@ def test_requirement_with_unknown_attribute_and_missing_expected_value_is_refuse
     assert selection_state() == before
 
 
+def test_criteria_must_fit_the_question_they_check(buyer, market):
+    body = requirement_body(market)
+    body["criteria"] = [
+        {"importance": "essential", "attribute_key": "data_location", "operator": "equals", "expected": "Mars",
+         "text": "Data on Mars"},
+        {"importance": "essential", "attribute_key": "data_location", "operator": "min", "expected": "1",
+         "text": "At least one place"},
+        {"importance": "desired", "attribute_key": "uptime", "operator": "includes", "expected": ["99"],
+         "text": "Uptime"},
+        {"importance": "desired", "attribute_key": "data_location", "operator": "equals", "expected": ["PE", "US"],
+         "text": "Two places"},
+    ]
+    before = selection_state()
+
+    response = client_for(buyer).post("/api/v1/requirements/", body, format="json")
+
+    assert response.status_code == 400
+    fields = response.json()["error"]["fields"]
+    assert fields["criteria.0.expected"] == ["Mars: not an answer to this question. Choose from: Peru, USA."]
+    assert fields["criteria.1.operator"] == ["“At least” and “at most” are for number questions."]
+    assert fields["criteria.2.operator"] == ["A number question is checked with “is”, “at least” or “at most”."]
+    assert fields["criteria.3.expected"] == ["Give one answer for “is”."]
+    assert selection_state() == before
+
+
+def test_a_choice_may_be_named_by_its_label_and_is_stored_as_its_value(buyer, market):
+    body = requirement_body(market)
+    body["criteria"] = [{"importance": "essential", "attribute_key": "data_location", "operator": "includes",
+                         "expected": ["peru", "USA"], "text": "Peru or the USA"}]
+
+    response = client_for(buyer).post("/api/v1/requirements/", body, format="json")
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["criteria"][0]["expected"] == ["PE", "US"]
+
+
 def test_requirement_lot_from_another_framework_and_reversed_period_are_refused(buyer, market):
     other_framework, other_lot, _versions = hosting_market(listings=0)
     body = requirement_body(market) | {"lot": other_lot.pk, "period_end": "2026-01-01"}

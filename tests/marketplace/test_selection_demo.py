@@ -18,7 +18,7 @@ def test_demo_selection_goes_through_the_services_and_runs_once():
     framework, lot, _versions = hosting_market(framework=FrameworkFactory(reference="FA-2026-CLOUD"), listings=0)
     for name, price in (("Inca", "0.200000"), ("Nazca", "0.120000")):
         published_listing(supplier=admitted_supplier(lot=lot, name=name), lot=lot, title=f"{name} compute",
-                          unit_price=price, attributes={"data_location": ["peru"]})
+                          unit_price=price, attributes={"data_location": ["PE"]})
     buyer = member(Organization.Kind.BUYER, Membership.Role.REQUESTER, username="buyer")
     out = StringIO()
 

@@ -193,9 +193,12 @@ def test_a_requirement_saved_from_a_search_is_described_afterwards_until_its_sea
     client.post(f"/buyer/searches/{search.pk}/end/", {"confirm": "on"})
     assert SavedSearch.objects.get().status == "frozen"
     page = client.get(f"/buyer/requirements/{requirement.pk}/").content.decode()
+    opened = client.get(f"/buyer/requirements/{requirement.pk}/edit/", follow=True)
     late = client.post(f"/buyer/requirements/{requirement.pk}/edit/", {"title": "Changed after the search ended"})
     assert f'href="/buyer/requirements/{requirement.pk}/edit/"' not in page
-    assert (late.status_code, "search for this requirement has ended" in late.content.decode()) == (200, True)
+    assert opened.redirect_chain == [(f"/buyer/requirements/{requirement.pk}/", 302)]
+    assert "its details can no longer change" in opened.content.decode()
+    assert late["Location"] == f"/buyer/requirements/{requirement.pk}/"
     requirement.refresh_from_db()
     assert requirement.title == "Compute for the records system"
 
@@ -365,3 +368,24 @@ def test_criteria_are_shown_in_the_words_of_the_catalog_question_and_its_answers
     assert f"<td>{labels['uptime']} at least 99.9 %</td>" in page
     assert "<td>Judged by the buyer</td>" in page
     assert "<code>data_location</code>" not in page and "[&#x27;PE&#x27;" not in page
+
+
+def test_when_no_option_meets_the_essentials_the_award_page_offers_only_a_no_award(buyer, market):
+    from marketplace.services.selection import requirement_create
+
+    requirement = requirement_create(
+        actor=buyer, title="Hosting", framework_id=market["framework"].pk, lot_id=market["lot"].pk,
+        criteria=[{"importance": "essential", "attribute_key": "uptime", "operator": "min", "expected": "99.99",
+                   "text": "Four nines"}],
+    )
+    client = signed_in(buyer)
+    client.post("/buyer/searches/save/", {"name": "All hosting", "requirement": str(requirement.pk),
+                                          "query_string": urlencode({"framework": market["framework"].pk})})
+    search = SavedSearch.objects.get()
+    client.post(f"/buyer/searches/{search.pk}/end/", {"confirm": "on"})
+
+    page = client.get(f"/buyer/searches/{search.pk}/award/").content.decode()
+
+    assert "No result meets every essential requirement." in page
+    assert "Make the award" not in page
+    assert f'href="/buyer/searches/{search.pk}/no-award/"' in page
