@@ -4,7 +4,7 @@ shows that it does."""
 import pytest
 
 from catalog import services
-from tests.browser.conftest import browser, sign_in  # noqa: F401 - browser is a fixture used below
+from tests.browser.conftest import sign_in
 from tests.factories import listing_data, need_category
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -13,7 +13,7 @@ PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
-def phone(browser):  # noqa: F811 - the fixture imported above
+def phone(browser):
     context = browser.new_context(viewport=PHONE, locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(15_000)
