@@ -204,7 +204,7 @@ def find_cap_raised(limits: dict[str, Any]) -> list[Finding]:
                 supplier_id=order.supplier_id, order_id=order.pk, award_id=order.award_id,
                 explanation=_(
                     "The cap of order %(reference)s was raised from %(original)s to %(highest)s %(currency)s "
-                    "(%(percent)s%% more; the limit is %(limit)s%%). A large raise may amount to a new purchase "
+                    "(%(percent)s%% more; red flag above %(limit)s%%). A large raise may amount to a new purchase "
                     "without a new selection."
                 ) % {"reference": order.reference, "original": _money(order.original_cap),
                      "highest": _money(highest), "currency": order.framework.currency,

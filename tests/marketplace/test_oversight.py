@@ -300,6 +300,9 @@ def test_trail_page_shows_query_in_words_and_raw_and_each_event(story, auditor_u
         if event.action != "red_flags.refreshed":
             assert f"<td>{event.sequence}</td>" in html
     assert "Condor&#x27;s uptime is below what the records system needs." in html
+    definitions = {d.key: d.label for d in story["award"].requirement.lot.attribute_definitions.all()}
+    assert f"({definitions['data_location']} is Peru)" in html  # each criterion with the check it ran, in words
+    assert f"({definitions['uptime']} at least 99.9 %)" in html
     assert f'action="/oversight/selections/{story["award"].pk}/check/"' in html
 
 
@@ -383,7 +386,7 @@ def test_the_oversight_pages_link_to_the_chain_check_the_events_and_the_open_dat
     page = client.get("/oversight/selections/").content.decode()
 
     for link in ("/api/v1/audit/verify/", "/api/v1/audit/events/", "/api/v1/ocds/releases/"):
-        assert f'href="{link}"' in page
-        response = client.get(link)  # the signed-in session is enough: no token to set up
-        assert response.status_code == 200, link
-    assert client.get("/api/v1/audit/verify/").json()["ok"] is True
+        assert f'href="{link}?format=json"' in page  # plain JSON, not the browsable API page
+        response = client.get(f"{link}?format=json")  # the signed-in session is enough: no token to set up
+        assert (response.status_code, response["Content-Type"].split(";")[0]) == (200, "application/json"), link
+    assert client.get("/api/v1/audit/verify/?format=json").json()["ok"] is True

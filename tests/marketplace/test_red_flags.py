@@ -205,7 +205,7 @@ def test_cap_raised_by_more_than_the_share_is_flagged_even_if_lowered_again():
     assert sorted(findings) == [above.pk, up_and_down.pk]
     assert findings[up_and_down.pk].details == {"original_cap": "100.00", "highest_cap": "150.00", "amendments": 2}
     assert findings[above.pk].explanation == (
-        f"The cap of order {above.reference} was raised from 100.00 to 120.01 PEN (20% more; the limit is 20%). "
+        f"The cap of order {above.reference} was raised from 100.00 to 120.01 PEN (20% more; red flag above 20%). "
         "A large raise may amount to a new purchase without a new selection."
     )
 
