@@ -982,4 +982,7 @@ def statement_csv(*, statement: Statement) -> str:
                          line["unit_price"], line["quantity"], line["amount"], line["records"]])
     writer.writerow([statement.order.reference, month, "", _("Total"), "", "", "", str(statement.total),
                      statement.records])
+    if not statement.is_final:
+        writer.writerow([statement.order.reference, month, "", _("Provisional: produced before the month ended"),
+                         "", "", "", "", ""])
     return buffer.getvalue()

@@ -479,6 +479,10 @@ def test_a_statement_produced_during_its_month_is_provisional_on_the_page_and_in
     assert (current["month"], current["final"]) == (this_month, False)
     assert (past["month"], past["final"]) == ("2026-03", True)
     assert page.count("Provisional: produced") == 1
+    current_csv = b"".join(buyer.get(f"/api/v1/orders/{order.pk}/statements/{this_month}.csv")).decode()
+    past_csv = b"".join(buyer.get(f"/api/v1/orders/{order.pk}/statements/2026-03.csv")).decode()
+    assert current_csv.splitlines()[-1].endswith("Provisional: produced before the month ended,,,,,")
+    assert "Provisional" not in past_csv
 
 
 def test_monthly_statement_task_is_safe_to_run_twice():
