@@ -31,7 +31,16 @@ from agreements.selectors import admitted_suppliers, ceiling_price_for, organiza
 from audit.services import audit_record
 from common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from common.lifecycle import check_transition
-from common.money import price_text, round_amount, round_price, to_decimal
+from common.money import (
+    AMOUNT_FIELD,
+    PRICE_FIELD,
+    QUANTITY_FIELD,
+    amount_text,
+    price_text,
+    round_amount,
+    round_price,
+    to_decimal,
+)
 from marketplace.business_days import earliest_deadline
 from marketplace.models import (
     Award,
@@ -47,6 +56,7 @@ from marketplace.models import (
     QuoteResponse,
     Requirement,
 )
+from marketplace.models.competitions import SCORE_FIELD
 from marketplace.selectors.competitions import listings_for_quote_line
 from marketplace.services.notifications import (
     in_notification_language,
@@ -61,7 +71,14 @@ HUNDRED = Decimal("100")
 
 # --- helpers -----------------------------------------------------------------------------------
 
-def _decimal(value: Any, *, field: str, errors: dict[str, list[str]], positive: bool = True) -> Decimal | None:
+def _decimal(value: Any, *, field: str, errors: dict[str, list[str]], size: dict[str, int],
+             positive: bool = True) -> Decimal | None:
+    """``value`` as a Decimal that the column described by ``size`` (``max_digits``, ``decimal_places``,
+    as in ``common.money``) stores exactly, or None with the reason under ``errors[field]``.
+
+    Nothing is rounded here: a number with more decimals than the column keeps (which could round to 0)
+    or too many digits before the point (which the database would refuse or fail to read back) is refused.
+    """
     if value is None or (isinstance(value, str) and not value.strip()):
         errors.setdefault(field, []).append(_("Enter a number."))
         return None
@@ -69,6 +86,16 @@ def _decimal(value: Any, *, field: str, errors: dict[str, list[str]], positive: 
         number = to_decimal(value)
     except (TypeError, ValueError, InvalidOperation):
         errors.setdefault(field, []).append(_("Enter a number, such as 12.50."))
+        return None
+    places = size["decimal_places"]
+    limit = Decimal(10) ** (size["max_digits"] - places)
+    if abs(number) >= limit:
+        errors.setdefault(field, []).append(
+            _("Enter a number smaller than %(limit)s.") % {"limit": amount_text(limit, 0)})
+        return None
+    if number != number.quantize(Decimal(1).scaleb(-places)):
+        errors.setdefault(field, []).append(
+            _("Enter a number with at most %(places)s decimal places.") % {"places": places})
         return None
     if positive and number <= 0:
         errors.setdefault(field, []).append(_("Enter a number greater than 0."))
@@ -157,6 +184,22 @@ def _check_deadline(*, deadline: datetime, framework: FrameworkAgreement, now: d
         )
 
 
+def _deadline_text(competition: Competition) -> str:
+    return timezone.localtime(competition.deadline).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def require_quotes_opened(competition: Competition) -> None:
+    """Raise ``Conflict`` (``not_closed``) while the competition is not closed yet (a draft, or open for
+    quotes): its quotes stay sealed until the deadline, so there is nothing to evaluate or award.
+    The one rule for the evaluation and award services and for their pages."""
+    if competition.status in (Competition.Status.DRAFT, Competition.Status.PUBLISHED):
+        raise Conflict(
+            _("The quotes open when the competition closes at its deadline, %(deadline)s: they can be "
+              "evaluated and the contract awarded from then on.") % {"deadline": _deadline_text(competition)},
+            code="not_closed", extra={"deadline": competition.deadline.isoformat()},
+        )
+
+
 def _link(competition: Competition) -> str:
     return f"/competitions/{competition.pk}/"
 
@@ -204,7 +247,7 @@ def competition_create(
     seen_units: set[str] = set()
     for index, line in enumerate(lines or []):
         unit = _text(line.get("unit"))
-        quantity = _decimal(line.get("quantity"), field=f"lines.{index}.quantity", errors=errors)
+        quantity = _decimal(line.get("quantity"), field=f"lines.{index}.quantity", errors=errors, size=QUANTITY_FIELD)
         if not unit:
             errors.setdefault(f"lines.{index}.unit", []).append(_("Enter the unit, such as vCPU-hour."))
         elif unit in seen_units:
@@ -301,7 +344,7 @@ def competition_publish(*, actor, competition_id: int) -> Competition:
         action="competition.published", actor=actor, organization=organization, target=competition,
         payload={"invited": [supplier.pk for supplier in suppliers], "deadline": competition.deadline.isoformat()},
     )
-    deadline_text = timezone.localtime(competition.deadline).strftime("%Y-%m-%d %H:%M %Z")
+    deadline_text = _deadline_text(competition)
     for supplier in suppliers:
         with in_notification_language():
             notify_organization(
@@ -442,7 +485,7 @@ def quote_submit(
         if item is None:
             errors.setdefault(field, []).append(_("Enter a unit price for %(unit)s.") % {"unit": line.unit})
             continue
-        price = _decimal(item.get("unit_price"), field=field, errors=errors)
+        price = _decimal(item.get("unit_price"), field=field, errors=errors, size=PRICE_FIELD)
         if price is None:
             continue
         price = round_price(price)
@@ -593,6 +636,7 @@ def competition_evaluate(*, actor, competition_id: int, evaluations: list[dict[s
     """Score or reject every current quote; compute the ranking. May be repeated until the award:
     a new evaluation replaces the previous scores (each evaluation stays in the audit trail)."""
     competition, organization = _lock_as_buyer(actor=actor, competition_id=competition_id)
+    require_quotes_opened(competition)
     if competition.status != Competition.Status.CLOSED:
         raise Conflict(_("Quotes can only be evaluated once the competition is closed and before the decision."),
                        code="not_closed")
@@ -632,7 +676,7 @@ def competition_evaluate(*, actor, competition_id: int, evaluations: list[dict[s
             if entry is None:
                 errors.setdefault(f"{field}.score", []).append(_("Score \"%(name)s\".") % {"name": criterion.name})
                 continue
-            score = _decimal(entry.get("score"), field=f"{field}.score", errors=errors, positive=False)
+            score = _decimal(entry.get("score"), field=f"{field}.score", errors=errors, size=SCORE_FIELD, positive=False)
             if score is not None and not Decimal("0") <= score <= HUNDRED:
                 errors.setdefault(f"{field}.score", []).append(_("Enter a score from 0 to 100."))
                 score = None
@@ -755,6 +799,7 @@ def competition_award(
     price difference to the lowest valid total. The order's cap defaults to the quote's total.
     """
     competition, organization = _lock_as_buyer(actor=actor, competition_id=competition_id)
+    require_quotes_opened(competition)
     check_transition(competition, Competition.Status.AWARDED)
     if competition.evaluated_at is None:
         raise Conflict(_("Evaluate the quotes before awarding."), code="not_evaluated")
@@ -782,7 +827,7 @@ def competition_award(
         errors["end"] = [_("The end date must be after the start date.")]
     cap_amount = quote.total
     if cap not in (None, ""):
-        cap_amount = _decimal(cap, field="cap", errors=errors)
+        cap_amount = _decimal(cap, field="cap", errors=errors, size=AMOUNT_FIELD)
         cap_amount = round_amount(cap_amount) if cap_amount is not None else None
     if errors:
         raise ValidationFailed(_("The award is not valid."),

@@ -21,6 +21,7 @@ from agreements.models import Organization
 from agreements.selectors import kind_of, organization_of
 from common.errors import DomainError, Forbidden, NotFound
 from common.forms import TypedNumbers
+from common.money import price_text
 from marketplace.models import Competition
 from marketplace.selectors import competitions as selectors
 from marketplace.services import competitions as services
@@ -39,21 +40,38 @@ def _anchor(key: str) -> str:
 
 
 class Errors:
-    """Errors of one form submission: a summary list and a per-field lookup for the template."""
+    """Errors of one form submission: a summary list and a per-field lookup for the template.
+
+    Each summary entry names what it refers to: ``_field`` records the label of every field shown, and an
+    entry reads "<label>: <message>", the message linking to the field. Each sentence is shown once: a
+    form-wide error (no fields) is the headline only, and a headline a field repeats is left to that field.
+    """
 
     def __init__(self, error: DomainError | None = None) -> None:
         self.message = error.message if error else ""
         self.status = error.status if error else 200
         self.fields: dict[str, list[str]] = dict(error.fields) if error else {}
-        if error and not self.fields:
-            self.fields = {"form": [error.message]}
+        self.labels: dict[str, str] = {}
 
     def __bool__(self) -> bool:
-        return bool(self.fields)
+        return bool(self.message or self.fields)
 
     @property
-    def summary(self) -> list[tuple[str, str]]:
-        return [(_anchor(key), message) for key, messages_ in self.fields.items() for message in messages_]
+    def headline(self) -> str:
+        """The error's message, unless a field already says the same sentence (then the summary does)."""
+        said = {message for messages_ in self.fields.values() for message in messages_}
+        return "" if self.message in said else self.message
+
+    @property
+    def summary(self) -> list[tuple[str, str, str]]:
+        """(anchor, label or "", message) for each distinct message of each field."""
+        entries: list[tuple[str, str, str]] = []
+        for key, messages_ in self.fields.items():
+            for message in messages_:
+                entry = (_anchor(key), self.labels.get(key, ""), message)
+                if entry not in entries:
+                    entries.append(entry)
+        return entries
 
     def get(self, key: str) -> list[str]:
         return self.fields.get(key, [])
@@ -78,9 +96,28 @@ def _require_buyer(request, competition: Competition) -> None:
         raise PermissionDenied(_("Only the buying organization can do this."))
 
 
-def _field(key: str, label: str, value, errors: Errors, hint: str = "") -> dict:
+def _field(key: str, label: str, value, errors: Errors, hint: str = "", summary_label: str = "") -> dict:
+    """An input for the template; ``summary_label`` names it in the error summary when ``label`` alone
+    is ambiguous there (several lines or quotes with the same labels)."""
+    errors.labels[key] = summary_label or label
     return {"name": key, "id": _anchor(key), "label": label, "value": "" if value is None else value,
             "errors": errors.get(key), "hint": hint}
+
+
+def _in_row(row: str, index: int, label: str) -> str:
+    """"Line 2, Quantity": a repeated field's name in the error summary (``row`` takes ``%(n)s``, from 1)."""
+    return f"{row % {'n': index + 1}}, {label}"
+
+
+def _until_quotes_open(request, competition: Competition):
+    """Before the competition closes there is nothing to evaluate or award: back to its page with the
+    service's own reason (``services.require_quotes_opened``), which says when the quotes open."""
+    try:
+        services.require_quotes_opened(competition)
+    except DomainError as error:
+        messages.info(request, error.message)
+        return redirect("competitions:detail", pk=competition.pk)
+    return None
 
 
 @login_required
@@ -144,13 +181,17 @@ def competition_create(request):
         "requirements": selectors.open_requirements_of(user=request.user),
         "lots": selectors.lots_open_for_competition(),
         "line_rows": [
-            {"unit": _field(f"lines.{i}.unit", _("Unit"), data.get(f"lines.{i}.unit"), errors),
-             "quantity": _field(f"lines.{i}.quantity", _("Quantity"), data.get(f"lines.{i}.quantity"), errors), "n": i + 1}
+            {"unit": _field(f"lines.{i}.unit", _("Unit"), data.get(f"lines.{i}.unit"), errors,
+                            summary_label=_in_row(_("Line %(n)s"), i, _("Unit"))),
+             "quantity": _field(f"lines.{i}.quantity", _("Quantity"), data.get(f"lines.{i}.quantity"), errors,
+                                summary_label=_in_row(_("Line %(n)s"), i, _("Quantity"))), "n": i + 1}
             for i in range(LINE_ROWS)
         ],
         "criterion_rows": [
-            {"name": _field(f"criteria.{i}.name", _("Criterion"), data.get(f"criteria.{i}.name"), errors),
-             "weight": _field(f"criteria.{i}.weight", _("Weight (%)"), data.get(f"criteria.{i}.weight"), errors), "n": i + 1}
+            {"name": _field(f"criteria.{i}.name", _("Criterion"), data.get(f"criteria.{i}.name"), errors,
+                            summary_label=_in_row(_("Criterion %(n)s"), i, _("Criterion"))),
+             "weight": _field(f"criteria.{i}.weight", _("Weight (%)"), data.get(f"criteria.{i}.weight"), errors,
+                              summary_label=_in_row(_("Criterion %(n)s"), i, _("Weight (%)"))), "n": i + 1}
             for i in range(CRITERION_ROWS)
         ],
         "clarifications_checked": data.get("clarifications_allowed") == "on" or request.method == "GET",
@@ -264,7 +305,7 @@ def quote_form(request, pk: int):
                                         "you may replace it until then."))
             return redirect("competitions:detail", pk=pk)
     current = next(iter(selectors.quotes_visible_to(user=request.user, competition=competition)), None)
-    prices = {item.line_id: item.unit_price for item in current.lines.all()} if current else {}
+    prices = {item.line_id: price_text(item.unit_price) for item in current.lines.all()} if current else {}
     chosen = ({item.line_id: item.listing_version.listing_id for item in current.lines.select_related("listing_version")
                if item.listing_version_id} if current else {})
     supplier = organization_of(request.user)
@@ -346,6 +387,8 @@ def competition_cancel(request, pk: int):
 def competition_evaluate(request, pk: int):
     competition = _competition(request, pk)
     _require_buyer(request, competition)
+    if (waiting := _until_quotes_open(request, competition)) is not None:
+        return waiting
     quotes = list(selectors.quotes_visible_to(user=request.user, competition=competition))
     criteria = list(competition.criteria.all())
     data = request.POST if request.method == "POST" else {}
@@ -374,18 +417,23 @@ def competition_evaluate(request, pk: int):
     rows = []
     for q in quotes:
         prefix = f"quotes.{q.pk}"
+        supplier = q.supplier.name
+        errors.labels[prefix] = supplier
         rows.append({
             "quote": q, "id": _anchor(prefix), "errors": errors.get(prefix),
             "rejected": data.get(f"{prefix}.rejected") == "on",
             "reason": _field(f"{prefix}.rejection_reason", _("Reason for rejecting"), data.get(f"{prefix}.rejection_reason"),
-                             errors, hint=_("Only if you reject this quote. Rejected quotes are kept but not ranked.")),
+                             errors, hint=_("Only if you reject this quote. Rejected quotes are kept but not ranked."),
+                             summary_label=f"{supplier}, {_('Reason for rejecting')}"),
             "scores": [
                 {"criterion": c,
                  "response": next((r.text for r in q.responses.all() if r.criterion_id == c.pk), ""),
                  "score": _field(f"{prefix}.scores.{c.pk}.score", _("Score for %(name)s (0 to 100)") % {"name": c.name},
-                                 data.get(f"{prefix}.scores.{c.pk}.score"), errors),
+                                 data.get(f"{prefix}.scores.{c.pk}.score"), errors,
+                                 summary_label=f"{supplier}, {_('Score for %(name)s (0 to 100)') % {'name': c.name}}"),
                  "justification": _field(f"{prefix}.scores.{c.pk}.justification", _("Why this score"),
-                                         data.get(f"{prefix}.scores.{c.pk}.justification"), errors)}
+                                         data.get(f"{prefix}.scores.{c.pk}.justification"), errors,
+                                         summary_label=f"{supplier}, {_('Why this score')} ({c.name})")}
                 for c in criteria
             ],
         })
@@ -397,6 +445,8 @@ def competition_evaluate(request, pk: int):
 def competition_award(request, pk: int):
     competition = _competition(request, pk)
     _require_buyer(request, competition)
+    if (waiting := _until_quotes_open(request, competition)) is not None:
+        return waiting
     data = request.POST if request.method == "POST" else {}
     errors = Errors()
     ranking = selectors.ranking_of(user=request.user, competition=competition)
@@ -418,6 +468,7 @@ def competition_award(request, pk: int):
                                         "was created for the lines offered from the winner's catalog listings; it "
                                         "waits for an approver at your entity."))
             return redirect("competitions:detail", pk=pk)
+    errors.labels["quote"] = _("Which quote")
     top = next((e for e in ranking if e.rank == 1), None)
     selected = str(data.get("quote", top.quote_id if top else ""))
     return render(request, "marketplace/competitions/award.html", {
