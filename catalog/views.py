@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -246,9 +247,10 @@ def listing_page(request, pk):
 # --- supplier pages ------------------------------------------------------------------------------
 
 def _require_supplier(request):
+    """The signed-in supplier; anyone else is refused with the reason (the 403 page shows it)."""
     organization = organization_of(request.user)
     if organization is None or organization.kind != Organization.Kind.SUPPLIER:
-        raise Http404
+        raise PermissionDenied(_("Only supplier users can manage listings."))
     return organization
 
 
@@ -285,6 +287,12 @@ def listing_create_page(request):
 def listing_edit_page(request, pk):
     _require_supplier(request)
     listing = get_object_or_404(listings_of_supplier(user=request.user), pk=pk)
+    try:
+        services.listing_check_editable(listing=listing)
+    except DomainError as error:
+        # No form that could only be refused on save: back to the listing, saying why.
+        messages.error(request, error.message)
+        return redirect("catalog:listing-preview", pk=listing.pk)
     form = ListingForm(request.POST or None, lot=listing.lot, initial=ListingForm.initial_from(listing))
     if request.method == "POST" and form.is_valid():
         try:
@@ -399,5 +407,5 @@ def import_template(request):
 def review_page(request):
     organization = organization_of(request.user)
     if organization is None or organization.kind != Organization.Kind.AUTHORITY:
-        raise Http404
+        raise PermissionDenied(_("Only procurement authority users can review listings."))
     return render(request, "catalog/review.html", {"listings": review_queue(user=request.user), "form": RejectForm()})

@@ -14,6 +14,9 @@ QUANTITY_PLACES = Decimal("0.000001")
 AMOUNT_FIELD = {"max_digits": 14, "decimal_places": 2}
 PRICE_FIELD = {"max_digits": 18, "decimal_places": 6}
 QUANTITY_FIELD = {"max_digits": 18, "decimal_places": 6}
+# Every unit price is below this: PRICE_FIELD leaves max_digits - decimal_places digits before the point.
+MAX_PRICE = Decimal(10) ** (PRICE_FIELD["max_digits"] - PRICE_FIELD["decimal_places"])
+MAX_QUANTITY = Decimal(10) ** (QUANTITY_FIELD["max_digits"] - QUANTITY_FIELD["decimal_places"])
 
 ZERO = Decimal("0.00")
 
@@ -49,48 +52,65 @@ def line_amount(*, quantity: Decimal, unit_price: Decimal) -> Decimal:
 
 
 def finite_decimal(value) -> Decimal | None:
-    """``value`` as a finite Decimal, or None when it is empty, a bool or not a number."""
-    if value is None or value == "" or isinstance(value, bool):
-        return None
-    if isinstance(value, Decimal):
-        return value if value.is_finite() else None
+    """``value`` as a finite Decimal, or None when it is empty, a bool or not a number. Never raises."""
     try:
-        number = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
+        if value is None or isinstance(value, bool) or (isinstance(value, str) and not value.strip()):
+            return None
+        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+        return number if number.is_finite() else None
+    except (ArithmeticError, ValueError, TypeError):
         return None
-    return number if number.is_finite() else None
+
+
+def _as_is(value) -> str:
+    """The text of a value that cannot be formatted, shown as it is (never an error on a page)."""
+    try:
+        return "" if value is None else str(value)
+    except Exception:  # a page must not fail because of how an odd object prints itself
+        return ""
 
 
 def amount_text(value, places: int = 2) -> str:
-    """The number rounded to ``places`` and grouped as the active language writes it ("" if not a number)."""
+    """The number rounded to ``places`` and grouped as the active language writes it ("" if not a number).
+    A number too large to round to ``places`` (beyond 28 significant digits) is shown as it is. Never raises."""
     from django.utils import formats
 
     number = finite_decimal(value)
     if number is None:
         return ""
-    quantum = AMOUNT_PLACES if places == 2 else Decimal(1).scaleb(-places)
-    number = number.quantize(quantum, rounding=ROUND_HALF_EVEN)
-    return formats.number_format(number, decimal_pos=places, use_l10n=True, force_grouping=True)
+    try:
+        quantum = AMOUNT_PLACES if places == 2 else Decimal(1).scaleb(-places)
+        number = number.quantize(quantum, rounding=ROUND_HALF_EVEN)
+        return formats.number_format(number, decimal_pos=places, use_l10n=True, force_grouping=True)
+    except (ArithmeticError, ValueError, TypeError):
+        return _as_is(value)
 
 
 def quantity_text(value) -> str:
     """A quantity with the decimals it needs, at most 6, grouped (8760.000000 -> 8,760; 12.500000 -> 12.5);
-    a value that is not a number is shown as it is."""
+    a value that is not a number, or cannot be rounded to 6 places, is shown as it is. Never raises."""
     number = finite_decimal(value)
     if number is None:
-        return "" if value is None else str(value)
-    number = number.quantize(Decimal("0.000001"), rounding=ROUND_HALF_EVEN).normalize()
+        return _as_is(value)
+    try:
+        number = number.quantize(QUANTITY_PLACES, rounding=ROUND_HALF_EVEN).normalize()
+    except ArithmeticError:
+        return _as_is(value)
     exponent = number.as_tuple().exponent
     return amount_text(number, max(0, -exponent) if isinstance(exponent, int) else 0)
 
 
 def price_text(value) -> str:
     """A unit price with at least 2 and at most 6 decimals, no trailing zeros beyond 2
-    (0.100000 -> 0.10, 0.123400 -> 0.1234); a value that is not a number is shown as it is."""
+    (0.100000 -> 0.10, 0.123400 -> 0.1234); a value that is not a number, or cannot be rounded to
+    6 places (1e30), is shown as it is. Never raises."""
     number = finite_decimal(value)
     if number is None:
-        return "" if value is None else str(value)
-    number = number.quantize(PRICE_PLACES, rounding=ROUND_HALF_EVEN).normalize()
+        return _as_is(value)
+    try:
+        number = number.quantize(PRICE_PLACES, rounding=ROUND_HALF_EVEN).normalize()
+    except ArithmeticError:
+        return _as_is(value)
     exponent = number.as_tuple().exponent
     places = max(2, -exponent) if isinstance(exponent, int) else 2
     return amount_text(number, places)

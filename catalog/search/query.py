@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from common.errors import ValidationFailed
-from common.money import to_decimal
+from common.money import MAX_PRICE, price_text, to_decimal
 
 WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 TOKEN_RE = re.compile(r'(-?)"([^"]*)"?|(\S+)')
@@ -183,6 +183,10 @@ def parse_query(query: dict, *, attribute_keys: set[str]) -> SearchQuery:
         if parsed.price_max < 0:
             raise ValidationFailed(_("The maximum price cannot be negative."),
                                    fields={"price_max": [_("Give zero or more.")]})
+        if parsed.price_max >= MAX_PRICE:
+            # No price reaches it (the price column's digits), and larger numbers cannot be rounded or shown.
+            raise ValidationFailed(_("The maximum price is too large."), fields={"price_max": [
+                _("Give a price below %(limit)s.") % {"limit": price_text(MAX_PRICE)}]})
     stock_values = _values(query, "in_stock")
     if stock_values:
         flag = stock_values[0].lower()

@@ -120,7 +120,9 @@ def search_listings(*, user, query: dict, page: int = 1, page_size: int = 20, wi
             facets.setdefault(key, {})
     return SearchResult(
         count=result_page.count, results=_hits(result_page.entry_ranks, set(parsed.text.positive_words())),
-        facets=facets, suggestion=suggestion, corrected=suggestion is not None, page=page, page_size=page_size,
+        # Corrected only when the corrected words found something: otherwise nothing is shown "for" them.
+        facets=facets, suggestion=suggestion, corrected=suggestion is not None and result_page.count > 0,
+        page=page, page_size=page_size,
     )
 
 

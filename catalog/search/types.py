@@ -30,6 +30,7 @@ class SearchResult:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     # When a word was not found and a close one was used instead: the query actually run.
     suggestion: str | None = None
+    # True when the results shown are those of ``suggestion``; False when it found nothing either.
     corrected: bool = False
     page: int = 1
     page_size: int = 20

@@ -6,6 +6,7 @@ from catalog.services.listings import (
     build_version,
     clean_draft,
     content_hash,
+    listing_check_editable,
     listing_create,
     listing_publish,
     listing_reinstate,
@@ -18,7 +19,7 @@ from catalog.services.listings import (
 )
 
 __all__ = [
-    "build_version", "category_create", "clean_draft", "content_hash", "listing_create", "listing_publish",
-    "listing_reinstate", "listing_reject", "listing_set_stock", "listing_submit", "listing_suspend",
-    "listing_update", "listing_withdraw", "listings_import_csv", "import_template_csv",
+    "build_version", "category_create", "clean_draft", "content_hash", "listing_check_editable", "listing_create",
+    "listing_publish", "listing_reinstate", "listing_reject", "listing_set_stock", "listing_submit",
+    "listing_suspend", "listing_update", "listing_withdraw", "listings_import_csv", "import_template_csv",
 ]

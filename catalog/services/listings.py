@@ -123,13 +123,22 @@ def listing_create(*, actor, framework: FrameworkAgreement, lot: Lot, data: dict
     return listing
 
 
+NOT_EDITABLE_STATUSES = (Listing.Status.SUBMITTED, Listing.Status.WITHDRAWN)
+
+
+def listing_check_editable(*, listing: Listing) -> None:
+    """Raise ``Conflict`` when the working draft cannot be edited now (under review, or withdrawn).
+    The one rule for ``listing_update`` and for the edit page, which does not offer a form then."""
+    if listing.status in NOT_EDITABLE_STATUSES:
+        raise Conflict(_("A listing under review or withdrawn cannot be edited."), code="not_editable")
+
+
 @transaction.atomic
 def listing_update(*, actor, listing: Listing, data: dict) -> Listing:
     """Change the working draft. A published listing stays visible as its current version."""
     listing = _locked(listing.pk)
     _require_owner(actor, listing)
-    if listing.status in (Listing.Status.SUBMITTED, Listing.Status.WITHDRAWN):
-        raise Conflict(_("A listing under review or withdrawn cannot be edited."), code="not_editable")
+    listing_check_editable(listing=listing)
     cleaned = clean_draft(lot=listing.lot, data=data, base=draft_of(listing))
     before_status = listing.status
     if listing.status == Listing.Status.REJECTED:

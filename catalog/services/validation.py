@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils.translation import gettext as _
 
 from agreements.models import Admission, CeilingPrice, FrameworkAgreement, Lot, Organization
 from catalog.models import AttributeDefinition, NeedCategory
+from catalog.search.query import as_id
 from common.errors import Forbidden, ValidationFailed
-from common.money import PRICE_FIELD, price_text, round_price, to_decimal
+from common.money import MAX_PRICE, MAX_QUANTITY, amount_text, price_text, round_price, to_decimal
 
 MAX_LIST_ITEMS = 20
-MAX_UNIT_PRICE = Decimal(10) ** (PRICE_FIELD["max_digits"] - PRICE_FIELD["decimal_places"])
+MAX_UNIT_PRICE = MAX_PRICE
+# The whole numbers of a listing (stock, lead time in days) are PositiveIntegerField columns: an integer
+# column on PostgreSQL. SQLite would take up to 2**63 - 1; the same limit holds on every database.
+MAX_WHOLE_NUMBER = BaseDatabaseOperations.integer_field_ranges["PositiveIntegerField"][1]
 
 
 class Errors(dict):
@@ -49,10 +54,12 @@ def clean_text_list(value, field: str, errors: Errors) -> list[str]:
 
 def clean_price(value, errors: Errors, field: str = "unit_price") -> Decimal | None:
     try:
-        price = round_price(to_decimal(value))
+        number = to_decimal(value)
     except (TypeError, ValueError):
         errors.add(field, _("Give a number such as 0.25."))
         return None
+    # The size first: a number of more than 28 digits cannot be rounded to 6 places.
+    price = round_price(number) if abs(number) < MAX_UNIT_PRICE else number
     if price <= 0:
         errors.add(field, _("The price must be more than zero."))
         return None
@@ -72,21 +79,29 @@ def clean_quantity(value, errors: Errors, field: str) -> Decimal:
         return Decimal("0")
     if quantity < 0:
         errors.add(field, _("Give zero or more."))
+    elif quantity >= MAX_QUANTITY:
+        # What the quantity column holds (QUANTITY_FIELD); PostgreSQL refuses more with an overflow error.
+        errors.add(field, _("Give a number below %(limit)s.") % {"limit": amount_text(MAX_QUANTITY, 0)})
     return quantity
 
 
-def clean_optional_int(value, errors: Errors, field: str) -> int | None:
+def clean_optional_int(value, errors: Errors, field: str, maximum: int = MAX_WHOLE_NUMBER) -> int | None:
+    """A whole number from 0 to ``maximum`` (what the database column holds), or None when empty."""
     if value in (None, ""):
         return None
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
+    text = str(value).strip()
+    unsigned = text.removeprefix("-").removeprefix("+")
+    if not (unsigned.isascii() and unsigned.isdigit()):
         errors.add(field, _("Give a whole number."))
         return None
-    if number < 0:
+    if text.startswith("-") and unsigned.strip("0"):
         errors.add(field, _("Give zero or more."))
         return None
-    return number
+    # Length first: int() of thousands of digits is refused (and slow) before any comparison.
+    if len(unsigned.lstrip("0")) > len(str(maximum)) or int(unsigned) > maximum:
+        errors.add(field, _("Give a whole number no larger than %(maximum)s.") % {"maximum": amount_text(maximum, 0)})
+        return None
+    return int(unsigned)
 
 
 def ceiling_for(*, lot: Lot, unit: str) -> CeilingPrice | None:
@@ -172,12 +187,14 @@ def clean_attributes(*, lot: Lot, attributes, errors: Errors, require_all: bool)
 def clean_categories(*, lot: Lot, category_ids, errors: Errors) -> list[NeedCategory]:
     ids = []
     for value in category_ids or []:
-        try:
-            ids.append(int(value))
-        except (TypeError, ValueError):
+        text = str(value).strip()
+        if isinstance(value, bool) or not (text.isascii() and text.isdigit()):
             errors.add("categories", _("Give category ids."))
             return []
-    categories = list(NeedCategory.objects.filter(pk__in=ids).prefetch_related("lots"))
+        # None for a number beyond any database key: no category has it (and the query must not overflow).
+        ids.append(as_id(text))
+    known_ids = [pk for pk in ids if pk is not None]
+    categories = list(NeedCategory.objects.filter(pk__in=known_ids).prefetch_related("lots"))
     if len(categories) != len(set(ids)):
         errors.add("categories", _("One of the categories does not exist."))
     for category in categories:

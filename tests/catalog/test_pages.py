@@ -39,6 +39,15 @@ def test_results_page_offers_the_corrected_words(corpus):
     assert "Website hosting" in body
 
 
+def test_results_page_does_not_claim_results_for_a_correction_that_finds_nothing(corpus):
+    response = Client().get("/search/", {"q": "backupp website"})
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Showing results for" not in body
+    assert "No listing matches. Try fewer words or remove a filter." in body
+
+
 def test_results_page_bad_filter_is_400_with_error_summary(corpus):
     response = Client().get("/search/", {"price_max": "cheap"})
     assert response.status_code == 400

@@ -78,6 +78,12 @@ def test_misspelt_word_still_finds_the_listing_and_says_so(corpus):
     assert titles(result) == ["Static site hosting", "Website hosting"]
 
 
+def test_a_correction_that_finds_nothing_either_is_not_reported_as_the_results(corpus):
+    result = search({"q": "backupp website"})
+
+    assert (result.count, result.suggestion, result.corrected) == (0, "backup website", False)
+
+
 def test_highlighting_marks_matched_words_and_escapes_html(corpus):
     result = search({"q": "nightly"})
     assert result.results[0].highlighted_summary == "<mark>Nightly</mark> backup of servers in Lima."

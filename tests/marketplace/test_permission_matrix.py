@@ -62,9 +62,9 @@ COMPETITION_PAGE = "302 200 404 200 404 200 200"
 COMPETITION_BUYER_FORM = "302 200 404 403 404 403 403"  # evaluate/award: only the buyer; invitees are refused
 QUOTE_FORM = "302 403 404 200 404 403 403"  # quote form: only an invited supplier
 BUYERS_ONLY_FORM = "302 200 200 403 403 403 403"  # "new" forms with nothing of anybody's in them
-SUPPLIERS_ONLY_PAGE = "302 404 404 200 200 404 404"  # the caller's own listings / forms to create them
-AUTHORITY_ONLY_PAGE = "302 404 404 404 404 200 404"  # the review queue
-LISTING_OWNER_PAGE = "302 404 404 200 404 404 404"  # edit/preview: only the supplier who owns it
+SUPPLIERS_ONLY_PAGE = "302 403 403 200 200 403 403"  # the caller's own listings / forms; others told why
+AUTHORITY_ONLY_PAGE = "302 403 403 403 403 200 403"  # the review queue; others told why
+LISTING_OWNER_PAGE = "302 403 403 200 404 403 403"  # edit/preview: the owner; non-suppliers 403, other suppliers 404
 PUBLISHED_OR_DRAFT_API = {"published": PUBLIC, "draft": "404 404 404 200 404 200 200"}
 PUBLISHED_OR_DRAFT_PAGE = {"published": PUBLIC, "draft": "404 404 404 200 404 200 200"}
 
@@ -128,9 +128,9 @@ MATRIX: dict[str, str | dict[str, str]] = {
     "catalog:my-listings": SUPPLIERS_ONLY_PAGE,
     "catalog:listing-create": SUPPLIERS_ONLY_PAGE,
     "catalog:listing-import": SUPPLIERS_ONLY_PAGE,
-    # Without ?framework= nobody gets a template; with one, only that framework's admitted suppliers
-    # (tests/catalog/test_pages.py).
-    "catalog:listing-import-template": "302 404 404 404 404 404 404",
+    # Without ?framework= no supplier gets a template; with one, only that framework's admitted suppliers
+    # (tests/catalog/test_pages.py). Non-suppliers are refused (403) before the framework is looked at.
+    "catalog:listing-import-template": "302 403 403 404 404 403 403",
     "catalog:listing-edit": {"published": LISTING_OWNER_PAGE, "draft": LISTING_OWNER_PAGE},
     "catalog:listing-preview": {"published": LISTING_OWNER_PAGE, "draft": LISTING_OWNER_PAGE},
     "catalog:listing-action": {"published": POST_ONLY_PAGE, "draft": POST_ONLY_PAGE},
