@@ -19,11 +19,10 @@ from agreements.selectors import frameworks_due_to_expire, organization_of
 from audit.services import audit_record
 from common.errors import Conflict, Forbidden, ValidationFailed
 from common.lifecycle import check_transition
-from common.money import PRICE_FIELD, round_price, to_decimal
+from common.money import MAX_PRICE, round_price, to_decimal
 
 User = get_user_model()
 
-MAX_UNIT_PRICE = Decimal(10) ** (PRICE_FIELD["max_digits"] - PRICE_FIELD["decimal_places"])
 
 
 def _require_authority_of(*, actor, framework: FrameworkAgreement) -> None:
@@ -187,7 +186,7 @@ def ceiling_price_set(*, actor, lot: Lot, unit: str, max_unit_price: Decimal | s
         raise ValidationFailed(_("Enter the ceiling as a number."), fields={"max_unit_price": [_("Not a number.")]})
     if price <= 0:
         raise ValidationFailed(_("The ceiling must be above zero."), fields={"max_unit_price": [_("Must be above zero.")]})
-    if price >= MAX_UNIT_PRICE:
+    if price >= MAX_PRICE:
         # The column holds 18 digits with 6 decimals; PostgreSQL would refuse the row with a server error.
         raise ValidationFailed(
             _("The ceiling is too large."), fields={"max_unit_price": [_("Must be below 1,000,000,000,000.")]}

@@ -39,6 +39,7 @@ from common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from common.lifecycle import check_transition
 from common.money import (
     AMOUNT_FIELD,
+    MAX_QUANTITY,
     PRICE_PLACES,
     QUANTITY_FIELD,
     QUANTITY_PLACES,
@@ -65,7 +66,6 @@ from marketplace.services.notifications import (
 )
 
 MAX_AMOUNT = Decimal(10) ** (AMOUNT_FIELD["max_digits"] - AMOUNT_FIELD["decimal_places"]) - Decimal("0.01")
-MAX_QUANTITY = Decimal(10) ** (QUANTITY_FIELD["max_digits"] - QUANTITY_FIELD["decimal_places"])
 MAX_KEY_LENGTH = 200
 # A meter's clock may run a little ahead of ours; usage further ahead has not happened yet.
 CLOCK_SKEW = timedelta(minutes=5)
