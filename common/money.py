@@ -86,24 +86,9 @@ def amount_text(value, places: int = 2) -> str:
         return _as_is(value)
 
 
-def quantity_text(value) -> str:
-    """A quantity with the decimals it needs, at most 6, grouped (8760.000000 -> 8,760; 12.500000 -> 12.5);
-    a value that is not a number, or cannot be rounded to 6 places, is shown as it is. Never raises."""
-    number = finite_decimal(value)
-    if number is None:
-        return _as_is(value)
-    try:
-        number = number.quantize(QUANTITY_PLACES, rounding=ROUND_HALF_EVEN).normalize()
-    except ArithmeticError:
-        return _as_is(value)
-    exponent = number.as_tuple().exponent
-    return amount_text(number, max(0, -exponent) if isinstance(exponent, int) else 0)
-
-
-def price_text(value) -> str:
-    """A unit price with at least 2 and at most 6 decimals, no trailing zeros beyond 2
-    (0.100000 -> 0.10, 0.123400 -> 0.1234); a value that is not a number, or cannot be rounded to
-    6 places (1e30), is shown as it is. Never raises."""
+def _trimmed_text(value, *, at_least: int) -> str:
+    """The number with at most 6 decimals and at least ``at_least``, no trailing zeros beyond that;
+    a value that is not a number, or cannot be rounded to 6 places (1e30), as it is. Never raises."""
     number = finite_decimal(value)
     if number is None:
         return _as_is(value)
@@ -112,5 +97,14 @@ def price_text(value) -> str:
     except ArithmeticError:
         return _as_is(value)
     exponent = number.as_tuple().exponent
-    places = max(2, -exponent) if isinstance(exponent, int) else 2
-    return amount_text(number, places)
+    return amount_text(number, max(at_least, -exponent) if isinstance(exponent, int) else at_least)
+
+
+def quantity_text(value) -> str:
+    """A quantity with the decimals it needs (8760.000000 -> 8,760; 12.500000 -> 12.5)."""
+    return _trimmed_text(value, at_least=0)
+
+
+def price_text(value) -> str:
+    """A unit price with at least 2 and at most 6 decimals (0.100000 -> 0.10, 0.123400 -> 0.1234)."""
+    return _trimmed_text(value, at_least=2)

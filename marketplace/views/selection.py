@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -38,6 +40,23 @@ def _raise_for(error: DomainError) -> None:
         raise PermissionDenied(error.message)
     if isinstance(error, NotFound):
         raise Http404(error.message)
+
+
+
+@contextmanager
+def _errors_onto(form):
+    """Run a write service for ``form``: its domain errors land on the form, a refusal that means
+    403 or 404 is raised as such, and ``outcome.ok`` says whether the service succeeded."""
+    outcome = SimpleNamespace(ok=False)
+    try:
+        yield outcome
+    except ValidationFailed as error:
+        apply_domain_error(form, error)
+    except DomainError as error:
+        _raise_for(error)
+        form.add_error(None, error.message)
+    else:
+        outcome.ok = True
 
 
 def _requirement(request, pk):
@@ -96,14 +115,9 @@ def requirement_create(request):
         raise PermissionDenied(_("Only buyer users can describe requirements."))
     form = RequirementForm(request.POST if request.method == "POST" else None, frameworks=_live_frameworks(request))
     if request.method == "POST" and form.is_valid():
-        try:
+        with _errors_onto(form) as outcome:
             requirement = services.requirement_create(actor=request.user, **form.requirement_values())
-        except ValidationFailed as error:
-            apply_domain_error(form, error)
-        except DomainError as error:
-            _raise_for(error)
-            form.add_error(None, error.message)
-        else:
+        if outcome.ok:
             messages.success(request, _("Requirement created. Now add what it must and should do."))
             return redirect("selection:requirement-detail", pk=requirement.pk)
     return render(request, "marketplace/selection/requirement_form.html", {"form": form})
@@ -128,14 +142,9 @@ def requirement_edit(request, pk):
     form = RequirementForm(request.POST if request.method == "POST" else None, initial=initial,
                            frameworks=_live_frameworks(request))
     if request.method == "POST" and form.is_valid():
-        try:
+        with _errors_onto(form) as outcome:
             services.requirement_update(actor=request.user, requirement_id=requirement.pk, **form.requirement_values())
-        except ValidationFailed as error:
-            apply_domain_error(form, error)
-        except DomainError as error:
-            _raise_for(error)
-            form.add_error(None, error.message)
-        else:
+        if outcome.ok:
             messages.success(request, _("Requirement updated."))
             return redirect("selection:requirement-detail", pk=requirement.pk)
     return render(request, "marketplace/selection/requirement_form.html", {"form": form, "requirement": requirement})
@@ -172,18 +181,13 @@ def criterion_add(request, pk, importance):
     choices = [(key, definition.label) for key, definition in definitions.items()]
     form = CriterionForm(request.POST if request.method == "POST" else None, attribute_choices=choices)
     if request.method == "POST" and form.is_valid():
-        try:
+        with _errors_onto(form) as outcome:
             services.requirement_criterion_add(
                 actor=request.user, requirement_id=requirement.pk, importance=importance,
                 text=form.cleaned_data["text"], attribute_key=form.cleaned_data["attribute_key"],
                 operator=form.cleaned_data["operator"], expected=form.expected_value(),
             )
-        except ValidationFailed as error:
-            apply_domain_error(form, error)
-        except DomainError as error:
-            _raise_for(error)
-            form.add_error(None, error.message)
-        else:
+        if outcome.ok:
             messages.success(request, _("Requirement added."))
             return redirect("selection:requirement-detail", pk=requirement.pk)
     return render(request, "marketplace/selection/criterion_form.html", {
@@ -210,15 +214,10 @@ def estimate_add(request, pk):
     _require_actor(request, requirement)
     form = EstimateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with _errors_onto(form) as outcome:
             services.requirement_estimate_set(actor=request.user, requirement_id=requirement.pk,
                                               unit=form.cleaned_data["unit"], quantity=form.cleaned_data["quantity"])
-        except ValidationFailed as error:
-            apply_domain_error(form, error)
-        except DomainError as error:
-            _raise_for(error)
-            form.add_error(None, error.message)
-        else:
+        if outcome.ok:
             messages.success(request, _("Estimate saved."))
             return redirect("selection:requirement-detail", pk=requirement.pk)
     units = CeilingPrice.objects.filter(lot_id=requirement.lot_id).values_list("unit", flat=True) if requirement.lot_id else []
@@ -245,15 +244,10 @@ def _no_award_page(request, *, requirement, search=None):
         return redirect("selection:requirement-detail", pk=requirement.pk)
     form = NoAwardForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with _errors_onto(form) as outcome:
             services.award_none(actor=request.user, requirement_id=None if search else requirement.pk,
                                 search_id=search.pk if search else None, reason=form.cleaned_data["reason"])
-        except ValidationFailed as error:
-            apply_domain_error(form, error)
-        except DomainError as error:
-            _raise_for(error)
-            form.add_error(None, error.message)
-        else:
+        if outcome.ok:
             messages.success(request, _("The requirement is closed without an award."))
             return redirect("selection:requirement-detail", pk=requirement.pk)
     return render(request, "marketplace/selection/no_award_form.html",
@@ -293,17 +287,12 @@ def search_save(request):
     form = SaveSearchForm(request.POST if request.method == "POST" else None, initial=initial, requirements=requirements)
     if request.method == "POST" and form.is_valid():
         choice = form.cleaned_data["requirement"]
-        try:
+        with _errors_onto(form) as outcome:
             search = services.search_save(
                 actor=request.user, name=form.cleaned_data["name"], query=query,
                 requirement_id=None if choice == SaveSearchForm.NEW else int(choice),
             )
-        except ValidationFailed as error:
-            apply_domain_error(form, error)
-        except DomainError as error:
-            _raise_for(error)
-            form.add_error(None, error.message)
-        else:
+        if outcome.ok:
             messages.success(request, _("Search saved."))
             return redirect("selection:search-detail", pk=search.pk)
     return render(request, "marketplace/selection/search_save.html", {
@@ -441,18 +430,13 @@ def search_award(request, pk):
     form = AwardForm(request.POST if request.method == "POST" else None, initial=initial, versions=versions)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with _errors_onto(form) as outcome:
             award, order = services.award_direct(
                 actor=request.user, search_id=search.pk, listing_version_id=data["listing_version"],
                 justification=data["justification"], cheaper_option_reason=data["cheaper_option_reason"],
                 cap=data["cap"], start=data["start"], end=data["end"],
             )
-        except ValidationFailed as error:
-            apply_domain_error(form, error)
-        except DomainError as error:
-            _raise_for(error)
-            form.add_error(None, error.message)
-        else:
+        if outcome.ok:
             if order is not None:
                 messages.success(request, _("Awarded. A draft call-off order (number %(order)s) was created.")
                                  % {"order": order.pk})
