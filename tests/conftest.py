@@ -2,6 +2,7 @@ import os
 
 import pytest
 from django.db import connection
+from django.test import Client
 from rest_framework.test import APIClient
 
 from agreements.models import Membership, Organization
@@ -36,6 +37,16 @@ def api_client():
 def client_for(user) -> APIClient:
     client = APIClient()
     client.force_authenticate(user=user)
+    return client
+
+
+def signed_in_browser(user, language: str | None = None) -> Client:
+    """A web client signed in as ``user``; with ``language``, chosen in the site's switcher (the
+    cookie every later request sends)."""
+    client = Client()
+    client.force_login(user)
+    if language:
+        client.post("/i18n/setlang/", {"language": language, "next": "/"})
     return client
 
 

@@ -14,7 +14,7 @@ from catalog.models import Listing
 from catalog.search.query import parse_query
 from common.errors import ValidationFailed
 from common.money import amount_text, finite_decimal, price_text, quantity_text
-from tests.conftest import client_for
+from tests.conftest import client_for, signed_in_browser
 from tests.factories import listing_data
 
 pytestmark = pytest.mark.django_db
@@ -26,9 +26,7 @@ TOO_LARGE_WHOLE = "Give a whole number no larger than 2,147,483,647."
 
 
 def client_as(user):
-    client = Client()
-    client.force_login(user)
-    return client
+    return signed_in_browser(user)
 
 
 # --- the search's maximum price ------------------------------------------------------------------

@@ -2,10 +2,10 @@
 offers no form for a listing that cannot be edited (the service's rule), and says why."""
 
 import pytest
-from django.test import Client
 
 from catalog import services
 from catalog.models import Listing
+from tests.conftest import signed_in_browser
 from tests.factories import listing_data, need_category, published_listing
 
 pytestmark = pytest.mark.django_db
@@ -17,9 +17,7 @@ ONLY_AUTHORITIES = "Only procurement authority users can review listings."
 
 
 def client_as(user):
-    client = Client()
-    client.force_login(user)
-    return client
+    return signed_in_browser(user)
 
 
 @pytest.fixture

@@ -6,14 +6,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from audit.models import AuditEvent
 from common.errors import ValidationFailed
 from marketplace.models import CallOffOrder, Competition, CompetitionLine, Quote, QuoteEvaluation, QuoteLine
 from marketplace.services import competitions as services
-from tests.conftest import client_for
+from tests.conftest import client_for, signed_in_browser
 from tests.marketplace.factories_competitions import (
     close,
     create_competition,
@@ -31,11 +30,8 @@ TOO_MANY_DECIMALS = "Enter a number with at most 6 decimal places."
 TOO_LARGE = "Enter a number smaller than 1,000,000,000,000."
 
 
-def browser(user, language: str = "en") -> Client:
-    client = Client()
-    client.force_login(user)
-    client.post("/i18n/setlang/", {"language": language, "next": "/"})
-    return client
+def browser(user, language: str = "en"):
+    return signed_in_browser(user, language)
 
 
 def _deadline_field() -> str:

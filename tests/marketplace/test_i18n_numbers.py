@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.test import Client
 from django.utils import translation
 
 from agreements.models import Lot
@@ -24,7 +23,7 @@ from marketplace.models import (
     RequirementEstimate,
     SavedSearch,
 )
-from tests.conftest import client_for
+from tests.conftest import client_for, signed_in_browser
 from tests.factories import CeilingPriceFactory
 from tests.marketplace.factories_competitions import (
     close,
@@ -43,12 +42,8 @@ pytestmark = pytest.mark.django_db
 AMBIGUOUS_ES = "Escriba los decimales con «,» y agrupe los miles con «.», como en 1.234,5."
 
 
-def browser(user, language: str = "es") -> Client:
-    """Signed in, with the language chosen in the site's switcher (the cookie every later request sends)."""
-    client = Client()
-    client.force_login(user)
-    client.post("/i18n/setlang/", {"language": language, "next": "/"})
-    return client
+def browser(user, language: str = "es"):
+    return signed_in_browser(user, language)
 
 
 # ------------------------------------------------------------------ the reader
