@@ -26,21 +26,23 @@ def error_body(*, code: str, message: str, fields: dict | None = None, **extra) 
     return {"error": body}
 
 
-def _flatten(detail) -> dict[str, list[str]]:
+def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error detail as ``{dotted path: [messages]}``: a list of items (``criteria``)
+    is numbered like the rest of the API (``criteria.0.expected``); an item without errors is skipped."""
     if isinstance(detail, dict):
-        result = {}
+        result: dict[str, list[str]] = {}
         for key, value in detail.items():
-            if isinstance(value, dict):
-                for sub_key, sub_value in _flatten(value).items():
-                    result[f"{key}.{sub_key}"] = sub_value
-            elif isinstance(value, list):
-                result[key] = [str(item) if not isinstance(item, dict) else str(item) for item in value]
-            else:
-                result[key] = [str(value)]
+            result.update(_flatten(value, f"{prefix}{key}."))
         return result
+    field = prefix[:-1] or "non_field_errors"
     if isinstance(detail, list):
-        return {"non_field_errors": [str(item) for item in detail]}
-    return {"non_field_errors": [str(detail)]}
+        if any(isinstance(item, dict | list) for item in detail):
+            result = {}
+            for index, item in enumerate(detail):
+                result.update(_flatten(item, f"{prefix}{index}."))
+            return result
+        return {field: [str(item) for item in detail]} if detail else {}
+    return {field: [str(detail)]}
 
 
 def exception_handler(exc, context):

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.errors import ValidationFailed
+from common.spreadsheet import safe_row
 from marketplace.api.permissions import IsOversight
 from marketplace.models import RedFlag
 from marketplace.selectors import oversight as selectors
@@ -70,7 +71,7 @@ def log_export_response(*, user, params) -> HttpResponse:
         writer = csv.writer(buffer)
         writer.writerow(selectors.csv_column_labels())
         for award in awards:
-            writer.writerow(selectors.log_csv_row(award))
+            writer.writerow(safe_row(selectors.log_csv_row(award)))
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="selection-log.{export_format}"'
     return response

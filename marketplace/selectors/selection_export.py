@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -16,11 +15,10 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.spreadsheet import spreadsheet_safe
 from marketplace.models import SavedSearch
 from marketplace.selectors.selection import JUDGE, MET, NOT_MET, Comparison, snapshot_entries
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-PLAIN_NUMBER = re.compile(r"[+-][0-9 ().-]*")
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -90,22 +88,15 @@ def comparison_rows(comparison: Comparison) -> list[list[Any]]:
     return rows
 
 
-def _safe_text(value: Any) -> Any:
-    """Prefix text a spreadsheet would run as a formula; phone numbers like "+51 1 222 2222" stay as they are."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) and not PLAIN_NUMBER.fullmatch(value):
-        return "'" + value
-    return value
-
-
 def render_csv(*, header: list[list[Any]], columns: list[str], rows: list[list[Any]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for line in header:
-        writer.writerow([_safe_text(str(cell)) for cell in line])
+        writer.writerow([spreadsheet_safe(str(cell)) for cell in line])
     writer.writerow([])
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([str(cell) if isinstance(cell, Decimal | int) else _safe_text(cell) for cell in row])
+        writer.writerow([str(cell) if isinstance(cell, Decimal | int) else spreadsheet_safe(cell) for cell in row])
     # A byte-order mark so that spreadsheet programs read the file as UTF-8.
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 

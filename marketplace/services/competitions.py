@@ -23,7 +23,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from agreements.models import Admission, FrameworkAgreement, Lot, Organization
@@ -33,6 +33,7 @@ from common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from common.lifecycle import check_transition
 from common.money import (
     AMOUNT_FIELD,
+    MAX_AMOUNT,
     PRICE_FIELD,
     QUANTITY_FIELD,
     amount_text,
@@ -171,6 +172,10 @@ def _require_open_for_suppliers(competition: Competition, *, now: datetime) -> N
 
 
 def _check_deadline(*, deadline: datetime, framework: FrameworkAgreement, now: datetime) -> None:
+    if timezone.localtime(deadline).date() > framework.end_date:  # quotes would stay sealed past the framework
+        message = _("The deadline must fall within the framework, which ends on %(end)s.") % {
+            "end": framework.end_date.isoformat()}
+        raise ValidationFailed(message, code="deadline_after_framework", fields={"deadline": [message]})
     earliest = earliest_deadline(now, framework.min_quotation_business_days)
     if deadline < earliest:
         raise ValidationFailed(
@@ -517,6 +522,9 @@ def quote_submit(
         if not text or len(text) > MAX_TEXT:
             errors.setdefault(f"responses.{criterion.pk}", []).append(
                 _("Answer \"%(name)s\" (at most %(max)s characters).") % {"name": criterion.name, "max": MAX_TEXT})
+    if not errors and sum((line.quantity * price for line, price, _c, _v in priced), Decimal("0")) > MAX_AMOUNT:
+        errors["lines"] = [_("At these prices the quote's total would be more than %(max)s: check the prices.")
+                           % {"max": formats.number_format(MAX_AMOUNT, 2, use_l10n=True, force_grouping=True)}]
     if errors:
         raise ValidationFailed(_("The quote is not valid."), code=codes[0] if codes else None, fields=errors)
 

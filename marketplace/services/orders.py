@@ -38,7 +38,7 @@ from catalog.models import ListingVersion
 from common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from common.lifecycle import check_transition
 from common.money import (
-    AMOUNT_FIELD,
+    MAX_AMOUNT,
     MAX_QUANTITY,
     PRICE_PLACES,
     QUANTITY_FIELD,
@@ -49,6 +49,7 @@ from common.money import (
     round_amount,
     to_decimal,
 )
+from common.spreadsheet import safe_row
 from common.uploads import read_csv_upload
 from marketplace.models import (
     Award,
@@ -65,7 +66,6 @@ from marketplace.services.notifications import (
     written_in_notification_language,
 )
 
-MAX_AMOUNT = Decimal(10) ** (AMOUNT_FIELD["max_digits"] - AMOUNT_FIELD["decimal_places"]) - Decimal("0.01")
 MAX_KEY_LENGTH = 200
 # A meter's clock may run a little ahead of ours; usage further ahead has not happened yet.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -91,11 +91,11 @@ def _parse_amount(value, *, field: str) -> Decimal:
         raise ValidationFailed(_("Enter an amount such as 1500.00."), fields={field: [_("Enter a number.")]}) from None
     if amount <= 0:
         raise ValidationFailed(_("The amount must be more than zero."), fields={field: [_("Enter more than 0.")]})
+    if amount > MAX_AMOUNT:  # before rounding: 1e30 cannot even be rounded to cents
+        raise ValidationFailed(_("The amount is too large."), fields={field: [_("Enter a smaller amount.")]})
     if amount != round_amount(amount):
         raise ValidationFailed(_("Amounts have at most 2 decimal places."),
                                fields={field: [_("Use at most 2 decimal places.")]})
-    if amount > MAX_AMOUNT:
-        raise ValidationFailed(_("The amount is too large."), fields={field: [_("Enter a smaller amount.")]})
     return round_amount(amount)
 
 
@@ -501,6 +501,10 @@ def order_record_usage(
         raise ValidationFailed(_("The line is not part of this order."),
                                fields={"line": [_("Choose one of the order's lines.")]})
     amount = line_amount(quantity=quantity, unit_price=line.unit_price)
+    if amount > MAX_AMOUNT:  # no cap is that large; the record could not even be stored
+        raise ValidationFailed(_("The usage is not valid."), fields={"quantity": [
+            _("At this line's price the amount would be more than %(max)s: check the quantity.")
+            % {"max": formats.number_format(MAX_AMOUNT, 2, use_l10n=True, force_grouping=True)}]})
     posted_by = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     common = {"order_id": order.pk, "line_id": line.pk, "quantity": quantity, "occurred_at": occurred_at,
               "idempotency_key": key, "amount": amount, "posted_by": posted_by, "source": source}
@@ -978,8 +982,8 @@ def statement_csv(*, statement: Statement) -> str:
                      pgettext("CSV column", "amount"), pgettext("CSV column", "records")])
     month = statement.month.strftime("%Y-%m")
     for line in statement.lines:
-        writer.writerow([statement.order.reference, month, line["line"], line["description"], line["unit"],
-                         line["unit_price"], line["quantity"], line["amount"], line["records"]])
+        writer.writerow(safe_row([statement.order.reference, month, line["line"], line["description"], line["unit"],
+                                  line["unit_price"], line["quantity"], line["amount"], line["records"]]))
     writer.writerow([statement.order.reference, month, "", _("Total"), "", "", "", str(statement.total),
                      statement.records])
     if not statement.is_final:

@@ -66,6 +66,20 @@ def test_deadline_too_soon_is_a_clear_400_and_nothing_is_created(buyer_user, lot
     assert Competition.objects.count() == 1
 
 
+def test_a_deadline_after_the_framework_ends_is_refused(buyer_user, lot):
+    create_competition(buyer_user, lot)
+    requirement = requirement_for(buyer_user, lot=lot)
+    response = client_for(buyer_user).post("/api/v1/competitions/", {
+        "requirement": requirement.pk, "lines": [{"unit": "vCPU-hour", "quantity": "10"}],
+        "deadline": "9999-12-31T23:59:00Z",
+    }, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "deadline_after_framework"
+    assert lot.framework.end_date.isoformat() in response.json()["error"]["fields"]["deadline"][0]
+    assert Competition.objects.count() == 1
+
+
 def test_a_too_early_deadline_is_reported_with_the_other_mistakes(buyer_user, lot):
     create_competition(buyer_user, lot)
     requirement = requirement_for(buyer_user, lot=lot)

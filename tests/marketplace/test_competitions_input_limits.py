@@ -13,6 +13,7 @@ from common.errors import ValidationFailed
 from marketplace.models import CallOffOrder, Competition, CompetitionLine, Quote, QuoteEvaluation, QuoteLine
 from marketplace.services import competitions as services
 from tests.conftest import client_for, signed_in_browser
+from tests.factories import CeilingPriceFactory
 from tests.marketplace.factories_competitions import (
     close,
     create_competition,
@@ -131,6 +132,24 @@ def test_a_unit_price_the_column_cannot_keep_is_a_400_at_the_api(buyer_user, sup
     assert response.status_code == 400
     assert response.json()["error"]["fields"] == {f"lines.{vcpu.pk}.unit_price": [TOO_MANY_DECIMALS]}
     assert Quote.objects.count() == 0
+
+
+def test_a_quote_whose_total_no_column_could_hold_is_a_400_and_nothing_is_stored(buyer_user, supplier_user, lot):
+    CeilingPriceFactory(lot=lot, unit="support-day", max_unit_price=Decimal("5000.000000"))
+    competition = publish(buyer_user, create_competition(buyer_user, lot, lines=[
+        {"unit": "support-day", "quantity": "999999999999"}]))
+    (line,) = competition.lines.all()
+
+    response = client_for(supplier_user).post(f"/api/v1/competitions/{competition.pk}/quotes/", {
+        "lines": [{"line": line.pk, "unit_price": "94.50"}],
+        "delivery_terms": "5 days", "responses": quote_responses(competition),
+    }, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["lines"]
+    assert "quote's total would be more than 999,999,999,999.99" in response.json()["error"]["fields"]["lines"][0]
+    assert Quote.objects.count() == 0
+    assert client_for(supplier_user).get(f"/api/v1/competitions/{competition.pk}/").status_code == 200
 
 
 # --- scores and the award's cap -------------------------------------------------------------------------

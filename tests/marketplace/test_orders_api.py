@@ -532,3 +532,45 @@ def test_post_usage_on_a_line_id_no_database_could_hold_is_a_400_not_a_500():
     assert response.status_code == 400
     assert "line" in response.json()["error"]["fields"]
     assert UsageRecord.objects.count() == 0
+
+
+def test_usage_whose_amount_no_column_could_hold_is_a_400_and_the_order_page_still_opens():
+    order = OrderFactory(cap=Decimal("100.00"), unit_price=Decimal("99.000000"))
+    parties = order_parties(order)
+
+    response = client_for(parties["supplier"]).post(f"/api/v1/orders/{order.pk}/usage/", {
+        "line": order.lines.get().pk, "quantity": "999999999999.999999", "occurred_at": "2026-03-10T12:00:00Z",
+        "idempotency_key": "huge"}, format="json")
+
+    assert response.status_code == 400
+    assert "amount would be more than" in response.json()["error"]["fields"]["quantity"][0]
+    assert UsageRecord.objects.count() == 0
+    page = Client()
+    page.force_login(parties["requester"])
+    assert page.get(f"/orders/{order.pk}/").status_code == 200
+
+
+def test_a_cap_no_column_could_hold_is_a_400_at_the_api():
+    order = OrderFactory(cap=Decimal("100.00"))
+
+    response = client_for(order_parties(order)["approver"]).post(
+        f"/api/v1/orders/{order.pk}/amend-cap/", {"cap": "1e30", "justification": "Typo"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"cap": ["Enter a smaller amount."]}
+    order.refresh_from_db()
+    assert (order.cap, CapAmendment.objects.count()) == (Decimal("100.00"), 0)
+
+
+def test_a_statement_csv_does_not_let_a_spreadsheet_run_a_line_description_as_a_formula():
+    order = OrderFactory(cap=Decimal("100.00"))
+    parties = order_parties(order)
+    order.lines.update(description="@SUM(1+1)*cmd|' /C calc'!A0")
+    _usage(client_for(parties["supplier"]), order, "a", quantity="10", occurred_at="2026-03-01T00:00:00Z")
+    buyer = client_for(parties["requester"])
+    buyer.post(f"/api/v1/orders/{order.pk}/statements/", {"month": "2026-03"}, format="json")
+
+    text = b"".join(buyer.get(f"/api/v1/orders/{order.pk}/statements/2026-03.csv")).decode()
+
+    assert "'@SUM(1+1)*cmd|' /C calc'!A0" in text
+    assert not any(line.split(",")[3].startswith("@") for line in text.splitlines()[1:])

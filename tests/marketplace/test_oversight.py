@@ -390,3 +390,16 @@ def test_the_oversight_pages_link_to_the_chain_check_the_events_and_the_open_dat
         response = client.get(f"{link}?format=json")  # the signed-in session is enough: no token to set up
         assert (response.status_code, response["Content-Type"].split(";")[0]) == (200, "application/json"), link
     assert client.get("/api/v1/audit/verify/?format=json").json()["ok"] is True
+
+
+def test_the_csv_log_does_not_let_a_spreadsheet_run_text_as_a_formula(story, auditor_user):
+    from marketplace.models import Requirement
+
+    Requirement.objects.filter(pk=story["award"].requirement_id).update(title='=HYPERLINK("http://evil","x")')
+
+    text = client_for(auditor_user).get(f"{LOG}export/", {"format": "csv"}).content.decode()
+
+    rows = list(csv.reader(io.StringIO(text)))
+    titles = [row[6] for row in rows[1:]]
+    assert "'=HYPERLINK(\"http://evil\",\"x\")" in titles
+    assert not any(cell.startswith("=") for row in rows for cell in row)

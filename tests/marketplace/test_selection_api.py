@@ -923,3 +923,17 @@ def test_criterion_operators_evaluate_against_attributes():
     assert check("min", "5", {"k": "fast"}) == "judge"
     assert check("equals", "PE", {}) == "not_met"
     assert check("text", None, {"k": "x"}, key="") == "judge"
+
+
+def test_errors_inside_a_list_of_items_are_numbered_not_python_reprs(buyer, market):
+    body = requirement_body(market)
+    body["estimates"] = [{"unit": "vCPU-hour", "quantity": "10"}, {"unit": "GB-month", "quantity": "1" + "0" * 30}]
+    before = selection_state()
+
+    response = client_for(buyer).post("/api/v1/requirements/", body, format="json")
+
+    assert response.status_code == 400
+    fields = response.json()["error"]["fields"]
+    assert list(fields) == ["estimates.1.quantity"], fields
+    assert "ErrorDetail" not in response.content.decode()
+    assert selection_state() == before
