@@ -17,6 +17,8 @@ QUANTITY_FIELD = {"max_digits": 18, "decimal_places": 6}
 # Every unit price is below this: PRICE_FIELD leaves max_digits - decimal_places digits before the point.
 MAX_PRICE = Decimal(10) ** (PRICE_FIELD["max_digits"] - PRICE_FIELD["decimal_places"])
 MAX_QUANTITY = Decimal(10) ** (QUANTITY_FIELD["max_digits"] - QUANTITY_FIELD["decimal_places"])
+# The largest amount (cap, total, spend) an AMOUNT_FIELD column holds.
+MAX_AMOUNT = Decimal(10) ** (AMOUNT_FIELD["max_digits"] - AMOUNT_FIELD["decimal_places"]) - Decimal("0.01")
 
 ZERO = Decimal("0.00")
 
