@@ -58,3 +58,16 @@ def test_a_table_wider_than_the_phone_scrolls_in_its_box_with_an_edge_shadow(pho
     assert attachments == "local, local, scroll, scroll"
     header_background = wrap.evaluate("box => getComputedStyle(box.querySelector('th')).backgroundColor")
     assert header_background.startswith("rgba(") and not header_background.endswith(", 0)")
+
+
+def test_a_long_unbroken_word_wraps_instead_of_widening_the_page(phone, live_server, buyer_user):
+    from marketplace.services.selection import requirement_create
+
+    word = "https://intranet.example.gob.pe/" + "expediente" * 30
+    requirement = requirement_create(actor=buyer_user, title="Hosting " + word[:150], description=word)
+    sign_in(phone, live_server, buyer_user.username)
+
+    phone.goto(f"{live_server.url}/buyer/requirements/{requirement.pk}/")
+
+    assert phone.get_by_text(word).is_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") == PHONE["width"]
