@@ -32,7 +32,12 @@ from marketplace.models import (
     SavedSearch,
     SearchSnapshotEntry,
 )
-from marketplace.selectors.selection import buyer_organization_of, comparison_build, entries_digest_items
+from marketplace.selectors.selection import (
+    attribute_definitions_for,
+    buyer_organization_of,
+    comparison_build,
+    entries_digest_items,
+)
 from marketplace.services.orders import order_create_from_award
 
 DEFAULT_FROZEN_LIMIT = 30
@@ -182,7 +187,8 @@ def _money_or_none(value: Any, *, field: str, places: int = 2) -> Decimal | None
 
 
 def _clean_criterion(*, importance: str, attribute_key: str, operator: str, expected: Any, text: str,
-                     lot_id: int | None, prefix: str = "") -> dict[str, Any]:
+                     definitions: dict[str, AttributeDefinition] | None, prefix: str = "") -> dict[str, Any]:
+    """``definitions``: the lot's questions by key (read once per request), or None without a lot."""
     fields: dict[str, list[str]] = {}
     text = (text or "").strip()
     attribute_key = (attribute_key or "").strip()
@@ -200,10 +206,8 @@ def _clean_criterion(*, importance: str, attribute_key: str, operator: str, expe
     else:
         if not attribute_key:
             fields[f"{prefix}attribute_key"] = [_("Choose the catalog question this requirement checks.")]
-        elif lot_id:
-            from marketplace.selectors.selection import attribute_definitions_for
-
-            definition = attribute_definitions_for(lot_id=lot_id).get(attribute_key)
+        elif definitions is not None:
+            definition = definitions.get(attribute_key)
             if definition is None:
                 fields[f"{prefix}attribute_key"] = [_("This lot has no such question.")]
             elif expected not in (None, "", []):
@@ -380,13 +384,14 @@ def requirement_create(
         budget=budget, period_start=period_start, period_end=period_end,
     )
     lot = values["lot"]
+    definitions = attribute_definitions_for(lot_id=lot.pk) if lot else None
     cleaned_criteria, cleaned_estimates, errors = [], [], {}
     for index, item in enumerate(criteria or []):
         try:
             cleaned_criteria.append(_clean_criterion(
                 importance=item.get("importance", ""), attribute_key=item.get("attribute_key", ""),
                 operator=item.get("operator", ""), expected=item.get("expected"), text=item.get("text", ""),
-                lot_id=lot.pk if lot else None, prefix=f"criteria.{index}.",
+                definitions=definitions, prefix=f"criteria.{index}.",
             ))
         except ValidationFailed as error:
             errors.update(error.fields)
@@ -445,7 +450,8 @@ def requirement_criterion_add(*, actor, requirement_id: int, importance: str, te
     requirement = _lock_requirement(actor=actor, requirement_id=requirement_id)
     _refuse_if_requirement_locked(requirement)
     cleaned = _clean_criterion(importance=importance, attribute_key=attribute_key, operator=operator,
-                               expected=expected, text=text, lot_id=requirement.lot_id)
+                               expected=expected, text=text,
+                               definitions=attribute_definitions_for(lot_id=requirement.lot_id) if requirement.lot_id else None)
     position = requirement.criteria.count()
     criterion = RequirementCriterion.objects.create(requirement=requirement, position=position, **cleaned)
     audit_record(action="requirement.criterion_added", actor=actor, organization=requirement.organization,
