@@ -34,12 +34,7 @@ from marketplace.models import (
     SavedSearch,
     SearchSnapshotEntry,
 )
-from marketplace.selectors.selection import (
-    attribute_definitions_for,
-    comparison_build,
-    criterion_check_text,
-    entries_digest_items,
-)
+from marketplace.selectors.selection import comparison_build, criteria_in_words, entries_digest_items
 
 SORTS = {
     "date": ("created_at", "pk"), "-date": ("-created_at", "-pk"),
@@ -355,10 +350,7 @@ def selection_trail(*, user, award_id: Any) -> Trail:
         raise NotFound(_("No such selection.")) from None
     requirement = Requirement.objects.select_related("framework", "lot", "category", "created_by").get(
         pk=award.requirement_id)
-    criteria = list(requirement.criteria.order_by("position", "pk"))
-    definitions = attribute_definitions_for(lot_id=requirement.lot_id)
-    for criterion in criteria:
-        criterion.check_text = criterion_check_text(criterion=criterion, definitions=definitions)
+    criteria = criteria_in_words(requirement=requirement)
     searches = list(requirement.searches.select_related("framework", "created_by", "frozen_by").order_by("created_at", "pk"))
     search = award.search or next((item for item in reversed(searches) if item.status == SavedSearch.Status.FROZEN), None)
     entries = list(search.entries.select_related("supplier", "listing_version").order_by("rank")) if search else []

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from agreements.models import Membership, Organization
 from agreements.selectors import is_oversight, organization_of, roles_of
 from catalog.models import AttributeDefinition, Listing
+from catalog.search.service import attribute_value_label
 from common.errors import NotFound
 from common.money import line_amount
 from marketplace.models import (
@@ -123,8 +124,6 @@ def attribute_definitions_for(*, lot_id: int | None) -> dict[str, AttributeDefin
 def criterion_check_text(*, criterion: RequirementCriterion, definitions: dict[str, AttributeDefinition]) -> str:
     """What a criterion is checked against, in the words of the catalog's question and answers
     ("Open API is Yes", "Security certifications includes ISO/IEC 27001, SOC 2")."""
-    from catalog.search.service import attribute_value_label
-
     if criterion.operator == RequirementCriterion.Operator.FREE_TEXT:
         return _("Judged by the buyer")
     definition = definitions.get(criterion.attribute_key)
@@ -135,6 +134,15 @@ def criterion_check_text(*, criterion: RequirementCriterion, definitions: dict[s
         for value in expected
     )
     return f"{question} {criterion.get_operator_display()} {answers}"
+
+
+def criteria_in_words(*, requirement: Requirement) -> list[RequirementCriterion]:
+    """The requirement's criteria in order, each with ``check_text`` (``criterion_check_text``)."""
+    criteria = list(requirement.criteria.order_by("position", "pk"))
+    definitions = attribute_definitions_for(lot_id=requirement.lot_id)
+    for criterion in criteria:
+        criterion.check_text = criterion_check_text(criterion=criterion, definitions=definitions)
+    return criteria
 
 
 def entries_digest_items(entries) -> list[list[Any]]:

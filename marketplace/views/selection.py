@@ -154,10 +154,7 @@ def requirement_edit(request, pk):
 @require_safe
 def requirement_detail(request, pk):
     requirement = _requirement(request, pk)
-    criteria = list(requirement.criteria.order_by("position", "pk"))
-    definitions = selectors.attribute_definitions_for(lot_id=requirement.lot_id)
-    for criterion in criteria:
-        criterion.check_text = selectors.criterion_check_text(criterion=criterion, definitions=definitions)
+    criteria = selectors.criteria_in_words(requirement=requirement)
     return render(request, "marketplace/selection/requirement_detail.html", {
         "requirement": requirement,
         "essential": [item for item in criteria if item.importance == RequirementCriterion.Importance.ESSENTIAL],
