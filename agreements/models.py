@@ -72,6 +72,10 @@ class Membership(models.Model):
         return f"{self.user} · {self.organization} · {self.role}"
 
 
+# The most a framework may let a call-off cap rise above its original (services and a constraint).
+MAX_CAP_INCREASE_PERCENT = 1000
+
+
 class FrameworkAgreement(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -120,6 +124,8 @@ class FrameworkAgreement(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(end_date__gt=models.F("start_date")), name="framework_dates_ordered"),
             models.CheckConstraint(condition=models.Q(max_frozen_results__gte=1), name="framework_frozen_limit_positive"),
+            models.CheckConstraint(condition=models.Q(max_cap_increase_percent__lte=MAX_CAP_INCREASE_PERCENT),
+                                   name="framework_cap_increase_within_bounds"),
         ]
 
     def __str__(self) -> str:

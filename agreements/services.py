@@ -14,7 +14,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agreements.models import Admission, CeilingPrice, FrameworkAgreement, Lot, Membership, Organization
+from agreements.models import (
+    MAX_CAP_INCREASE_PERCENT,
+    Admission,
+    CeilingPrice,
+    FrameworkAgreement,
+    Lot,
+    Membership,
+    Organization,
+)
 from agreements.selectors import frameworks_due_to_expire, organization_of
 from audit.services import audit_record
 from common.errors import Conflict, Forbidden, ValidationFailed
@@ -109,8 +117,9 @@ def framework_create(
         errors["max_frozen_results"] = [_("Must be at least 1.")]
     if max_call_off_months < 1:
         errors["max_call_off_months"] = [_("Must be at least 1.")]
-    if max_cap_increase_percent is not None and not 0 <= max_cap_increase_percent <= 1000:
-        errors["max_cap_increase_percent"] = [_("Enter a percentage from 0 to 1000, or leave it empty for no limit.")]
+    if max_cap_increase_percent is not None and not 0 <= max_cap_increase_percent <= MAX_CAP_INCREASE_PERCENT:
+        errors["max_cap_increase_percent"] = [
+            _("Enter a percentage from 0 to %(max)s, or leave it empty for no limit.") % {"max": MAX_CAP_INCREASE_PERCENT}]
     if FrameworkAgreement.objects.filter(reference=reference).exists():
         errors["reference"] = [_("A framework with this reference already exists.")]
     if errors:

@@ -364,3 +364,15 @@ def test_lot_number_must_be_unique_in_the_framework():
 def test_admission_factory_default_is_admitted():
     # Guards the fixtures other test packages rely on.
     assert AdmissionFactory().status == Admission.Status.ADMITTED
+
+
+def test_the_database_refuses_a_cap_increase_limit_the_services_would_refuse():
+    from django.db import IntegrityError, transaction
+
+    framework = FrameworkFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        FrameworkAgreement.objects.filter(pk=framework.pk).update(max_cap_increase_percent=1001)
+
+    framework.refresh_from_db()
+    assert framework.max_cap_increase_percent is None
+    FrameworkAgreement.objects.filter(pk=framework.pk).update(max_cap_increase_percent=1000)  # the bound itself is fine
