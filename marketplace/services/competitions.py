@@ -916,8 +916,8 @@ def competition_cancel(*, actor, competition_id: int, reason: str) -> Competitio
     competition.save(update_fields=["status", "outcome_reason", "decided_at"])
     audit_record(action="competition.cancelled", actor=actor, organization=organization, target=competition,
                  payload={"from": previous, "reason": reason})
-    for invitation in Invitation.objects.filter(competition=competition).select_related("supplier"):
-        with in_notification_language():
+    with in_notification_language():
+        for invitation in Invitation.objects.filter(competition=competition).select_related("supplier"):
             notify_organization(
                 organization=invitation.supplier, kind="competition.cancelled",
                 subject=_("Cancelled: %(title)s") % {"title": competition.title},

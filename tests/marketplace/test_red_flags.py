@@ -370,9 +370,13 @@ def test_an_auditor_checks_the_record_now_and_sees_the_new_flag(auditor_user, bu
     assert "Checked now: 1 raised, 0 cleared, 0 still found." in checked.content.decode()
     assert order.reference in checked.content.decode()
     assert RedFlag.objects.filter(order=order, kind=RedFlag.Kind.CAP_RAISED, cleared_at__isnull=True).count() == 1
+    # A buyer may not run the check: refused, and nothing is recomputed (a new raise stays unflagged).
+    second = OrderFactory(cap=Decimal("100.00"))
+    _amend(second, "300.00")
     other = Client()
     other.force_login(buyer_user)
     assert other.post("/oversight/flags/check/").status_code == 403
+    assert not RedFlag.objects.filter(order=second).exists()
 
 
 def test_flags_api_lists_explanations_with_trail_links_for_oversight_only(auditor_user, buyer_user):
