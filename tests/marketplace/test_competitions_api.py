@@ -50,13 +50,17 @@ def test_buyer_creates_and_publishes_through_the_api(buyer_user, supplier_user, 
     assert [i["supplier"]["id"] for i in published.json()["invitations"]] == [org_of(supplier_user).pk]
 
 
-def test_deadline_too_soon_is_a_clear_400_and_nothing_is_created(buyer_user, lot):
+def _create_for_new_requirement(buyer_user, lot, *, deadline: str, unit: str = "vCPU-hour"):
+    """After one competition exists (the lot's ceilings), ask for another on a new requirement."""
     create_competition(buyer_user, lot)
     requirement = requirement_for(buyer_user, lot=lot)
-    response = client_for(buyer_user).post("/api/v1/competitions/", {
-        "requirement": requirement.pk, "lines": [{"unit": "vCPU-hour", "quantity": "10"}],
-        "deadline": (timezone.now() + timedelta(hours=3)).isoformat(),
+    return client_for(buyer_user).post("/api/v1/competitions/", {
+        "requirement": requirement.pk, "lines": [{"unit": unit, "quantity": "10"}], "deadline": deadline,
     }, format="json")
+
+
+def test_deadline_too_soon_is_a_clear_400_and_nothing_is_created(buyer_user, lot):
+    response = _create_for_new_requirement(buyer_user, lot, deadline=(timezone.now() + timedelta(hours=3)).isoformat())
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["code"] == "deadline_too_soon"
@@ -67,12 +71,7 @@ def test_deadline_too_soon_is_a_clear_400_and_nothing_is_created(buyer_user, lot
 
 
 def test_a_deadline_after_the_framework_ends_is_refused(buyer_user, lot):
-    create_competition(buyer_user, lot)
-    requirement = requirement_for(buyer_user, lot=lot)
-    response = client_for(buyer_user).post("/api/v1/competitions/", {
-        "requirement": requirement.pk, "lines": [{"unit": "vCPU-hour", "quantity": "10"}],
-        "deadline": "9999-12-31T23:59:00Z",
-    }, format="json")
+    response = _create_for_new_requirement(buyer_user, lot, deadline="9999-12-31T23:59:00Z")
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "deadline_after_framework"
@@ -81,12 +80,7 @@ def test_a_deadline_after_the_framework_ends_is_refused(buyer_user, lot):
 
 
 def test_a_too_early_deadline_is_reported_with_the_other_mistakes(buyer_user, lot):
-    create_competition(buyer_user, lot)
-    requirement = requirement_for(buyer_user, lot=lot)
-    response = client_for(buyer_user).post("/api/v1/competitions/", {
-        "requirement": requirement.pk, "lines": [{"unit": "parsec", "quantity": "10"}],
-        "deadline": "2020-01-01T12:00:00Z",
-    }, format="json")
+    response = _create_for_new_requirement(buyer_user, lot, deadline="2020-01-01T12:00:00Z", unit="parsec")
 
     assert response.status_code == 400
     fields = response.json()["error"]["fields"]
