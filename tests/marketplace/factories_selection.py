@@ -125,3 +125,19 @@ def add_criterion(requirement: Requirement, *, importance: str, text: str, attri
 
 def add_estimate(requirement: Requirement, *, unit: str, quantity: str) -> RequirementEstimate:
     return RequirementEstimate.objects.create(requirement=requirement, unit=unit, quantity=Decimal(quantity))
+
+
+def search_saved_from_pages(client, framework, *, name: str = "Peru", requirement: str = "new", end: bool = True):
+    """Through the buyer's pages: save the search of ``framework``'s catalog into ``requirement``
+    ("new" or a requirement's id) and, with ``end``, end it. The only saved search of the test."""
+    from urllib.parse import urlencode
+
+    from marketplace.models import SavedSearch
+
+    client.post("/buyer/searches/save/", {"name": name, "requirement": requirement,
+                                          "query_string": urlencode({"framework": framework.pk})})
+    search = SavedSearch.objects.get()
+    if end:
+        client.post(f"/buyer/searches/{search.pk}/end/", {"confirm": "on"})
+        search.refresh_from_db()
+    return search

@@ -3,7 +3,6 @@ into pages"): Spanish 0,10 and 1.234,5; English 0.10 and 1,234.5. Ambiguous text
 the API keeps canonical dot decimals."""
 
 from decimal import Decimal
-from urllib.parse import urlencode
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -21,7 +20,6 @@ from marketplace.models import (
     Quote,
     Requirement,
     RequirementEstimate,
-    SavedSearch,
 )
 from tests.conftest import client_for, signed_in_browser
 from tests.factories import CeilingPriceFactory
@@ -34,7 +32,7 @@ from tests.marketplace.factories_competitions import (
     requirement_for,
     submit,
 )
-from tests.marketplace.factories_selection import hosting_market
+from tests.marketplace.factories_selection import hosting_market, search_saved_from_pages
 from tests.marketplace.test_oversight import log_world, story  # noqa: F401  (the oversight fixtures, reused)
 
 pytestmark = pytest.mark.django_db
@@ -164,10 +162,7 @@ def test_requirement_budget_that_cannot_be_read_is_refused_and_nothing_is_saved(
 
 def test_direct_award_takes_the_order_cap_in_spanish(buyer_user, market):
     client = browser(buyer_user)
-    client.post("/buyer/searches/save/", {"name": "Peru", "requirement": "new",
-                                          "query_string": urlencode({"framework": market["framework"].pk})})
-    search = SavedSearch.objects.get()
-    client.post(f"/buyer/searches/{search.pk}/end/", {"confirm": "on"})
+    search = search_saved_from_pages(client, market["framework"])
     chosen = client.get(f"/buyer/searches/{search.pk}/award/").context["form"].fields["listing_version"].choices[0][0]
     award = {"listing_version": chosen, "justification": "Soporte.", "cheaper_option_reason": "Disponibilidad.",
              "start": "2026-03-01", "end": "2026-12-31"}

@@ -14,7 +14,7 @@ from agreements.models import FrameworkAgreement, Membership, Organization
 from audit.models import AuditEvent
 from marketplace.models import Award, Requirement, RequirementCriterion, SavedSearch, SearchSnapshotEntry
 from tests.factories import member
-from tests.marketplace.factories_selection import hosting_market
+from tests.marketplace.factories_selection import hosting_market, search_saved_from_pages
 
 pytestmark = pytest.mark.django_db
 
@@ -249,10 +249,7 @@ def test_no_award_page_closes_the_requirement(buyer, market):
 
 def test_pages_are_scoped_other_buyers_get_404_and_oversight_reads_only(buyer, market, auditor_user, other_buyer_user):
     client = signed_in(buyer)
-    client.post("/buyer/searches/save/", {"name": "Peru", "requirement": "new",
-                                          "query_string": urlencode({"framework": market["framework"].pk})})
-    search = SavedSearch.objects.get()
-    client.post(f"/buyer/searches/{search.pk}/end/", {"confirm": "on"})
+    search = search_saved_from_pages(client, market["framework"])
     requirement = search.requirement
     events = AuditEvent.objects.count()
 
@@ -286,10 +283,7 @@ def test_pages_need_sign_in(market):
 
 def test_award_page_of_a_decided_requirement_sends_back_to_the_requirement(buyer, market):
     client = signed_in(buyer)
-    client.post("/buyer/searches/save/", {"name": "Peru", "requirement": "new",
-                                          "query_string": urlencode({"framework": market["framework"].pk})})
-    search = SavedSearch.objects.get()
-    client.post(f"/buyer/searches/{search.pk}/end/", {"confirm": "on"})
+    search = search_saved_from_pages(client, market["framework"])
     client.post(f"/buyer/searches/{search.pk}/no-award/", {"reason": "Nothing suitable."})
 
     response = client.get(f"/buyer/searches/{search.pk}/award/")
@@ -325,10 +319,7 @@ def test_comparison_page_shows_list_values_in_words(buyer, market):
 
 def test_read_only_pages_refuse_other_methods(buyer, market):
     client = signed_in(buyer)
-    client.post("/buyer/searches/save/", {"name": "Peru", "requirement": "new",
-                                          "query_string": urlencode({"framework": market["framework"].pk})})
-    search = SavedSearch.objects.get()
-    client.post(f"/buyer/searches/{search.pk}/end/", {"confirm": "on"})
+    search = search_saved_from_pages(client, market["framework"])
     events = AuditEvent.objects.count()
 
     for url in (f"/buyer/searches/{search.pk}/export/?format=csv", f"/buyer/searches/{search.pk}/comparison/",
@@ -379,10 +370,7 @@ def test_when_no_option_meets_the_essentials_the_award_page_offers_only_a_no_awa
                    "text": "Four nines"}],
     )
     client = signed_in(buyer)
-    client.post("/buyer/searches/save/", {"name": "All hosting", "requirement": str(requirement.pk),
-                                          "query_string": urlencode({"framework": market["framework"].pk})})
-    search = SavedSearch.objects.get()
-    client.post(f"/buyer/searches/{search.pk}/end/", {"confirm": "on"})
+    search = search_saved_from_pages(client, market["framework"], name="All hosting", requirement=str(requirement.pk))
 
     page = client.get(f"/buyer/searches/{search.pk}/award/").content.decode()
 
