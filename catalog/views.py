@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -34,6 +33,7 @@ from catalog.selectors import (
 )
 from common.errors import DomainError, ValidationFailed
 from common.forms import read_typed_decimal
+from common.http import safe_next
 from common.money import price_text
 
 FACET_ORDER = ["lot", "category"]
@@ -338,7 +338,7 @@ def listing_action(request, pk, action):
         # Each sentence once: a one-field error may say the same thing in its summary and for its field.
         sentences = dict.fromkeys([error.message, *(m for ms in error.fields.values() for m in ms)])
         messages.error(request, " ".join(sentences).strip())
-    return redirect(_safe_next(request, default="catalog:my-listings"))
+    return redirect(safe_next(request) or "catalog:my-listings")
 
 
 def _typed_whole(value: str | None) -> str | None:
@@ -351,15 +351,6 @@ def _typed_whole(value: str | None) -> str | None:
     except DjangoValidationError:
         return value
     return str(int(number)) if number == number.to_integral_value() else value
-
-
-def _safe_next(request, *, default: str) -> str:
-    """The posted ``next`` when it points into this site; anything else (another host, a scheme) is ignored."""
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
-        return target
-    return default
 
 
 @login_required

@@ -6,10 +6,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from common.http import safe_next
 from marketplace.selectors.notifications import notifications_of
 from marketplace.services.notifications import notifications_mark_read
 
@@ -25,9 +25,8 @@ def notification_list(request):
 def notification_read(request):
     """Mark one (``id``) or all read, then follow the notification's link when asked (``next``)."""
     changed = notifications_mark_read(user=request.user, notification_id=request.POST.get("id") or None)
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    target = safe_next(request)
+    if target:
         return redirect(target)
     if not request.POST.get("id"):
         messages.success(request, ngettext("%(count)s notification marked as read.",
