@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,18 +21,13 @@ from agreements.models import Organization
 from agreements.selectors import kind_of, organization_of
 from common.errors import DomainError, Forbidden, NotFound
 from common.forms import TypedNumbers
-from common.money import price_text
+from common.money import price_text, quantity_text
 from marketplace.models import Competition
 from marketplace.selectors import competitions as selectors
 from marketplace.services import competitions as services
 
 LINE_ROWS = 3
 CRITERION_ROWS = 3
-
-
-def _plain(number) -> str:
-    """1000.000000 → 1000; 2.500000 → 2.5 (2,5 in Spanish): for reading, never for computing."""
-    return formats.number_format(number.normalize(), use_l10n=True)
 
 
 def _anchor(key: str) -> str:
@@ -316,7 +311,7 @@ def quote_form(request, pk: int):
             {"line": line, "price": _field(f"lines.{line.pk}.unit_price", _("Unit price per %(unit)s") % {"unit": line.unit},
                                            data.get(f"lines.{line.pk}.unit_price", prices.get(line.pk)), errors,
                                            hint=_("Quantity %(quantity)s. At most the lot's ceiling and the price of the "
-                                                  "listing you offer.") % {"quantity": _plain(line.quantity)}),
+                                                  "listing you offer.") % {"quantity": quantity_text(line.quantity)}),
              "listing": _field(f"lines.{line.pk}.listing", _("Catalog listing offered for %(unit)s") % {"unit": line.unit},
                                str(data.get(f"lines.{line.pk}.listing", chosen.get(line.pk, ""))), errors,
                                hint=_("The order line will name this listing. Without a choice your cheapest listing "

@@ -302,11 +302,13 @@ def test_the_evaluation_summary_names_the_quote_and_the_criterion(buyer_user, su
 
 # --- the replace-quote form -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("language", "vcpu_value", "storage_value"), [
-    ("es", "0,1234", "0,09"), ("en", "0.1234", "0.09"),
+@pytest.mark.parametrize(("language", "vcpu_value", "storage_value", "quantity"), [
+    ("es", "0,1234", "0,09", "Cantidad 12.500,5."), ("en", "0.1234", "0.09", "Quantity 12,500.5."),
 ])
-def test_the_replace_form_shows_prices_as_typed(buyer_user, supplier_user, lot, language, vcpu_value, storage_value):
-    competition = publish(buyer_user, create_competition(buyer_user, lot))
+def test_the_replace_form_shows_prices_as_typed(buyer_user, supplier_user, lot, language, vcpu_value, storage_value,
+                                                quantity):
+    competition = publish(buyer_user, create_competition(buyer_user, lot, lines=[
+        {"unit": "vCPU-hour", "quantity": "12500.5"}, {"unit": "GB-month", "quantity": "500"}]))
     submit(supplier_user, competition, "0.123400", "0.090000")
     vcpu, storage = competition.lines.all()
 
@@ -314,3 +316,4 @@ def test_the_replace_form_shows_prices_as_typed(buyer_user, supplier_user, lot, 
 
     assert f'name="lines.{vcpu.pk}.unit_price" value="{vcpu_value}"' in body
     assert f'name="lines.{storage.pk}.unit_price" value="{storage_value}"' in body
+    assert quantity in body  # the line's quantity in the hint, grouped as the language writes it
