@@ -50,13 +50,6 @@ def can_act_on(*, user, requirement: Requirement) -> bool:
     return organization is not None and organization.pk == requirement.organization_id
 
 
-def requirement_editable(*, user, requirement: Requirement) -> bool:
-    """The user's organization owns it, it is open and no search for it has ended: the rule the
-    services enforce (``_refuse_if_requirement_locked``), for pages deciding what to offer."""
-    return (can_act_on(user=user, requirement=requirement) and requirement.status == Requirement.Status.OPEN
-            and not requirement.searches.filter(status=SavedSearch.Status.FROZEN).exists())
-
-
 def requirements_visible_to(*, user) -> QuerySet[Requirement]:
     queryset = Requirement.objects.select_related("organization", "framework", "lot", "category", "created_by")
     if is_oversight(user):

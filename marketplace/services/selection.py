@@ -159,8 +159,10 @@ def _require_open(requirement: Requirement) -> None:
         )
 
 
-def _refuse_if_requirement_locked(requirement: Requirement) -> None:
-    """Criteria and estimates drive the comparison; they cannot change once a search has ended."""
+def requirement_check_editable(requirement: Requirement) -> None:
+    """Raise ``Conflict`` when the requirement's details, criteria and estimates can no longer change:
+    it is closed, or a search for it has ended (criteria and estimates drive its comparison). Pages
+    ask it too, before offering a form that could only be refused."""
     _require_open(requirement)
     if requirement.searches.filter(status=SavedSearch.Status.FROZEN).exists():
         raise Conflict(
@@ -425,7 +427,7 @@ def requirement_create(
 def requirement_update(*, actor, requirement_id: int, **changes: Any) -> Requirement:
     """Change the requirement's details while it is open and no search for it has ended."""
     requirement = _lock_requirement(actor=actor, requirement_id=requirement_id)
-    _refuse_if_requirement_locked(requirement)
+    requirement_check_editable(requirement)
     current = {
         "title": requirement.title, "framework_id": requirement.framework_id, "lot_id": requirement.lot_id,
         "category_id": requirement.category_id, "description": requirement.description,
@@ -448,7 +450,7 @@ def requirement_update(*, actor, requirement_id: int, **changes: Any) -> Require
 def requirement_criterion_add(*, actor, requirement_id: int, importance: str, text: str,
                               attribute_key: str = "", operator: str = "text", expected: Any = None) -> RequirementCriterion:
     requirement = _lock_requirement(actor=actor, requirement_id=requirement_id)
-    _refuse_if_requirement_locked(requirement)
+    requirement_check_editable(requirement)
     cleaned = _clean_criterion(importance=importance, attribute_key=attribute_key, operator=operator,
                                expected=expected, text=text,
                                definitions=attribute_definitions_for(lot_id=requirement.lot_id) if requirement.lot_id else None)
@@ -462,7 +464,7 @@ def requirement_criterion_add(*, actor, requirement_id: int, importance: str, te
 @transaction.atomic
 def requirement_criterion_remove(*, actor, requirement_id: int, criterion_id: int) -> Requirement:
     requirement = _lock_requirement(actor=actor, requirement_id=requirement_id)
-    _refuse_if_requirement_locked(requirement)
+    requirement_check_editable(requirement)
     criterion = requirement.criteria.filter(pk=criterion_id).first()
     if criterion is None:
         raise NotFound(_("No such requirement line."))
@@ -477,7 +479,7 @@ def requirement_criterion_remove(*, actor, requirement_id: int, criterion_id: in
 def requirement_estimate_set(*, actor, requirement_id: int, unit: str, quantity: Any) -> RequirementEstimate:
     """Set the estimated consumption for one pricing unit (replacing an earlier estimate for it)."""
     requirement = _lock_requirement(actor=actor, requirement_id=requirement_id)
-    _refuse_if_requirement_locked(requirement)
+    requirement_check_editable(requirement)
     cleaned = _clean_estimate(unit=unit, quantity=quantity)
     estimate, _created = RequirementEstimate.objects.update_or_create(
         requirement=requirement, unit=cleaned["unit"], defaults={"quantity": cleaned["quantity"]}
@@ -490,7 +492,7 @@ def requirement_estimate_set(*, actor, requirement_id: int, unit: str, quantity:
 @transaction.atomic
 def requirement_estimate_remove(*, actor, requirement_id: int, estimate_id: int) -> Requirement:
     requirement = _lock_requirement(actor=actor, requirement_id=requirement_id)
-    _refuse_if_requirement_locked(requirement)
+    requirement_check_editable(requirement)
     estimate = requirement.estimates.filter(pk=estimate_id).first()
     if estimate is None:
         raise NotFound(_("No such estimate."))

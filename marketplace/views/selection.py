@@ -59,6 +59,17 @@ def _errors_onto(form):
         outcome.ok = True
 
 
+def _editable(request, requirement) -> bool:
+    """Whether this user may change the requirement now (the service's rule, asked before offering forms)."""
+    if not selectors.can_act_on(user=request.user, requirement=requirement):
+        return False
+    try:
+        services.requirement_check_editable(requirement)
+    except DomainError:
+        return False
+    return True
+
+
 def _requirement(request, pk):
     try:
         return selectors.requirement_get(user=request.user, requirement_id=pk)
@@ -130,9 +141,10 @@ def requirement_edit(request, pk):
     requirement = _requirement(request, pk)
     if not selectors.can_act_on(user=request.user, requirement=requirement):
         raise PermissionDenied(_("Oversight users can read selections but cannot change them."))
-    if not selectors.requirement_editable(user=request.user, requirement=requirement):
-        messages.error(request, _("A search for this requirement has ended, or it has an outcome: its details can no "
-                                  "longer change."))
+    try:
+        services.requirement_check_editable(requirement)
+    except DomainError as error:  # no form that could only be refused on save: back, saying why
+        messages.error(request, error.message)
         return redirect("selection:requirement-detail", pk=requirement.pk)
     initial = {
         "title": requirement.title, "framework": requirement.framework_id, "lot": requirement.lot_id,
@@ -163,7 +175,7 @@ def requirement_detail(request, pk):
         "searches": selectors.searches_of(requirement=requirement),
         "awards": selectors.awards_of(requirement=requirement),
         "can_act": selectors.can_act_on(user=request.user, requirement=requirement),
-        "editable": selectors.requirement_editable(user=request.user, requirement=requirement),
+        "editable": _editable(request, requirement),
     })
 
 

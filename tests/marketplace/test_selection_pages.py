@@ -197,7 +197,8 @@ def test_a_requirement_saved_from_a_search_is_described_afterwards_until_its_sea
     late = client.post(f"/buyer/requirements/{requirement.pk}/edit/", {"title": "Changed after the search ended"})
     assert f'href="/buyer/requirements/{requirement.pk}/edit/"' not in page
     assert opened.redirect_chain == [(f"/buyer/requirements/{requirement.pk}/", 302)]
-    assert "its details can no longer change" in opened.content.decode()
+    assert "A search for this requirement has ended; its requirements can no longer change." in \
+        opened.content.decode()
     assert late["Location"] == f"/buyer/requirements/{requirement.pk}/"
     requirement.refresh_from_db()
     assert requirement.title == "Compute for the records system"
