@@ -32,10 +32,10 @@ lint: install
 	$(BIN)/ruff check .
 
 run-worker: install
-	$(BIN)/celery -A marketplace worker --loglevel=info
+	$(BIN)/celery -A config worker --loglevel=info
 
 run-beat: install
-	$(BIN)/celery -A marketplace beat --loglevel=info
+	$(BIN)/celery -A config beat --loglevel=info
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-DEFAULT_READER_PERMISSION = "marketplace.api.permissions.IsOversight"
+DEFAULT_READER_PERMISSION = "config.api.permissions.IsOversight"
 
 
 def reader_permission_class():

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from catalog import views
+from catalog.views import pages as views
 
 app_name = "catalog"
 

@@ -17,9 +17,10 @@ from django.utils import timezone
 from agreements.models import FrameworkAgreement
 from common.money import round_price
 from marketplace.business_days import earliest_deadline
-from marketplace.models import Requirement
-from marketplace.selectors.competitions import listings_for_quote_line
-from marketplace.services import competitions, selection
+from marketplace.competitions import services as competitions
+from marketplace.competitions.selectors import listings_for_quote_line
+from marketplace.selection import services as selection
+from marketplace.selection.models import Requirement
 
 DEMO_TITLE = "Paper and toner for the regional offices"
 LINES = [("ream", "400"), ("cartridge", "24")]  # a quarter's paper and toner for the offices

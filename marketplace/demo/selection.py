@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from agreements.models import FrameworkAgreement
 from catalog.models import NeedCategory
-from marketplace.models import Award, Requirement
-from marketplace.selectors.selection import attribute_definitions_for, comparison_build
-from marketplace.services import selection as services
+from marketplace.selection import services
+from marketplace.selection.models import Award, Requirement
+from marketplace.selection.selectors import attribute_definitions_for, comparison_build
 
 DEMO_TITLE = "Hosting for the patient records system"
 NEED = "virtual-servers"

@@ -7,9 +7,11 @@ from datetime import timedelta
 from django.utils import timezone
 
 from catalog import services as catalog
-from marketplace.models import Quote
-from marketplace.services import competitions, orders, selection
-from marketplace.services.flags import red_flags_refresh
+from marketplace.competitions import services as competitions
+from marketplace.competitions.models import Quote
+from marketplace.orders import services as orders
+from marketplace.oversight.services import red_flags_refresh
+from marketplace.selection import services as selection
 from tests.browser.world import award_and_draft_order, build_world
 from tests.factories import listing_data
 from tests.marketplace.factories_competitions import close, create_competition, publish, submit

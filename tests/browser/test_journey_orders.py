@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from marketplace.models import CallOffOrder, UsageRecord
+from marketplace.orders.models import CallOffOrder, UsageRecord
 from tests.browser.conftest import sign_in
 from tests.browser.world import PASSWORD, award_and_draft_order, build_world
 

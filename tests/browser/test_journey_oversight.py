@@ -7,7 +7,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from audit.models import AuditEvent
-from marketplace.services import orders
+from marketplace.orders import services as orders
 from tests.browser.conftest import sign_in
 from tests.browser.world import award_and_draft_order, build_world
 

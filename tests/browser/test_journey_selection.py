@@ -7,7 +7,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from marketplace.models import Award, CallOffOrder, Requirement, SavedSearch
+from marketplace.orders.models import CallOffOrder
+from marketplace.selection.models import Award, Requirement, SavedSearch
 from tests.browser.conftest import sign_in
 from tests.browser.world import build_world
 

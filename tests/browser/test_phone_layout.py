@@ -61,7 +61,7 @@ def test_a_table_wider_than_the_phone_scrolls_in_its_box_with_an_edge_shadow(pho
 
 
 def test_a_long_unbroken_word_wraps_instead_of_widening_the_page(phone, live_server, buyer_user):
-    from marketplace.services.selection import requirement_create
+    from marketplace.selection.services import requirement_create
 
     word = "https://intranet.example.gob.pe/" + "expediente" * 30
     requirement = requirement_create(actor=buyer_user, title="Hosting " + word[:150], description=word)

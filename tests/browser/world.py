@@ -121,7 +121,7 @@ def award_and_draft_order(world: World, *, buyer_key: str = "ana", cap: str = "1
     The chosen offer is "Backup vault" (0.10 per vCPU-hour), not the cheapest compliant one, so the
     award carries a cheaper-option reason. Returns (requirement, search, award, order).
     """
-    from marketplace.services import selection
+    from marketplace.selection import services as selection
 
     buyer = world.users[buyer_key]
     start = max(timezone.localdate(), world.framework.start_date)

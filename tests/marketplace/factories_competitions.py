@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from agreements.models import Membership, Organization
 from catalog.models import Listing, ListingVersion
-from marketplace.models import Competition, Quote, Requirement
-from marketplace.services import competitions as services
+from marketplace.competitions import services
+from marketplace.competitions.models import Competition, Quote
+from marketplace.selection.models import Requirement
 from tests.factories import AdmissionFactory, CeilingPriceFactory, member
 
 

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from agreements.models import Membership, Organization
 from catalog.models import Listing, ListingVersion
-from marketplace.models import Award, CallOffOrder, OrderLine, Requirement
+from marketplace.orders.models import CallOffOrder, OrderLine
+from marketplace.selection.models import Award, Requirement
 from tests.factories import FrameworkFactory, LotFactory, OrganizationFactory, UserFactory, member
 
 

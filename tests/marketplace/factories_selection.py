@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from agreements.models import Membership, Organization
 from catalog.models import AttributeDefinition, Listing, ListingVersion
-from marketplace.models import Requirement, RequirementCriterion, RequirementEstimate
+from marketplace.selection.models import Requirement, RequirementCriterion, RequirementEstimate
 from tests.factories import (
     AdmissionFactory,
     CeilingPriceFactory,
@@ -132,7 +132,7 @@ def search_saved_from_pages(client, framework, *, name: str = "Peru", requiremen
     ("new" or a requirement's id) and, with ``end``, end it. The only saved search of the test."""
     from urllib.parse import urlencode
 
-    from marketplace.models import SavedSearch
+    from marketplace.selection.models import SavedSearch
 
     client.post("/buyer/searches/save/", {"name": name, "requirement": requirement,
                                           "query_string": urlencode({"framework": framework.pk})})

@@ -6,7 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from marketplace.models import CallOffOrder, UsageRecord
+from marketplace.orders.models import CallOffOrder, UsageRecord
 from tests.conftest import requires_postgres
 
 pytestmark = [requires_postgres, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

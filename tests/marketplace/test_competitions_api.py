@@ -6,8 +6,9 @@ from django.utils import timezone
 
 from agreements.models import Admission, Membership, Organization
 from audit.models import AuditEvent
-from marketplace.models import Competition, Notification, Quote, QuoteEvaluation
-from marketplace.selectors.competitions import competitions_visible_to, quotes_visible_to
+from marketplace.competitions.models import Competition, Quote, QuoteEvaluation
+from marketplace.competitions.selectors import competitions_visible_to, quotes_visible_to
+from marketplace.notifications.models import Notification
 from tests.conftest import client_for
 from tests.factories import member
 from tests.marketplace.factories_competitions import (

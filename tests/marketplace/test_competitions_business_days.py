@@ -7,7 +7,7 @@ from django.test import override_settings
 from agreements.models import FrameworkAgreement
 from common.errors import ValidationFailed
 from marketplace.business_days import add_business_days, business_days_between, earliest_deadline, is_business_day
-from marketplace.models import Competition
+from marketplace.competitions.models import Competition
 from tests.marketplace.factories_competitions import create_competition
 
 

@@ -3,8 +3,8 @@ import threading
 import pytest
 from django.db import connection
 
-from marketplace.models import Competition, Quote
-from marketplace.services import competitions as services
+from marketplace.competitions import services
+from marketplace.competitions.models import Competition, Quote
 from tests.conftest import requires_postgres
 from tests.marketplace.factories_competitions import create_competition, pass_deadline, publish, quote_lines
 

@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from common.errors import ValidationFailed
-from marketplace.models import CallOffOrder, Competition, CompetitionLine, Quote, QuoteEvaluation, QuoteLine
-from marketplace.services import competitions as services
+from marketplace.competitions import services
+from marketplace.competitions.models import Competition, CompetitionLine, Quote, QuoteEvaluation, QuoteLine
+from marketplace.orders.models import CallOffOrder
 from tests.conftest import client_for, signed_in_browser
 from tests.factories import CeilingPriceFactory
 from tests.marketplace.factories_competitions import (

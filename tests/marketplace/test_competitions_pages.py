@@ -5,7 +5,7 @@ from django.test import Client
 from django.utils import timezone
 
 from agreements.models import Admission
-from marketplace.models import Competition, Quote, QuoteEvaluation
+from marketplace.competitions.models import Competition, Quote, QuoteEvaluation
 from tests.marketplace.factories_competitions import (
     close,
     create_competition,
@@ -129,7 +129,7 @@ def test_buyer_evaluates_and_awards_from_the_pages(buyer_user, supplier_user, ot
     assert Competition.objects.get(pk=competition.pk).status == "awarded"
 
     # The outcome is on the competition's page: the winner, the justification, the order for the parties.
-    from marketplace.models import CallOffOrder
+    from marketplace.orders.models import CallOffOrder
 
     buyer_page = client.get(f"/competitions/{competition.pk}/").content.decode()
     assert "Awarded to</dt><dd>" + org_of(other_supplier_user).name in buyer_page

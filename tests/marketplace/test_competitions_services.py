@@ -10,19 +10,19 @@ from agreements.models import Admission, Membership, Organization
 from audit.models import AuditEvent
 from catalog.models import Listing
 from common.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
-from marketplace.models import (
+from marketplace.competitions import services
+from marketplace.competitions.models import (
     ClarificationQuestion,
     Competition,
     CriterionScore,
     Invitation,
-    Notification,
     Quote,
     QuoteEvaluation,
-    Requirement,
 )
-from marketplace.selectors.competitions import questions_visible_to
-from marketplace.services import competitions as services
-from marketplace.tasks import close_competition, close_overdue_competitions
+from marketplace.competitions.selectors import questions_visible_to
+from marketplace.competitions.tasks import close_competition, close_overdue_competitions
+from marketplace.notifications.models import Notification
+from marketplace.selection.models import Requirement
 from tests.factories import AdmissionFactory, LotFactory, member
 from tests.marketplace.factories_competitions import (
     admitted_supplier,
@@ -430,7 +430,7 @@ def _evaluated_pair(buyer_user, supplier_user, other_supplier_user, lot):
 def test_award_to_top_quote_creates_draft_order_and_tells_every_quoting_supplier_once(
     buyer_user, supplier_user, other_supplier_user, lot
 ):
-    from marketplace.models import CallOffOrder
+    from marketplace.orders.models import CallOffOrder
 
     competition, top, runner_up = _evaluated_pair(buyer_user, supplier_user, other_supplier_user, lot)
     award = services.competition_award(actor=buyer_user, competition_id=competition.pk, quote_id=top.pk,
@@ -458,7 +458,7 @@ def test_award_to_top_quote_creates_draft_order_and_tells_every_quoting_supplier
 def test_award_orders_every_quoted_line_that_has_a_listing_at_the_quoted_price(
     buyer_user, supplier_user, other_supplier_user, lot
 ):
-    from marketplace.models import CallOffOrder
+    from marketplace.orders.models import CallOffOrder
 
     competition = publish(buyer_user, create_competition(buyer_user, lot))
     hosting = published_listing(supplier=org_of(supplier_user), lot=lot, unit="vCPU-hour", price="0.200000")
@@ -516,7 +516,7 @@ def test_award_before_evaluation_and_of_rejected_quote_are_refused(buyer_user, s
 
 
 def test_award_without_a_listing_behind_the_quote_makes_no_order(buyer_user, supplier_user, other_supplier_user, lot):
-    from marketplace.models import CallOffOrder
+    from marketplace.orders.models import CallOffOrder
 
     competition = publish(buyer_user, create_competition(buyer_user, lot))
     quote = submit(supplier_user, competition, "0.18", "0.08")

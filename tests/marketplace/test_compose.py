@@ -29,13 +29,13 @@ def test_postgres_and_redis_images_and_healthchecks(services):
 
 def test_web_runs_gunicorn_and_has_a_healthcheck(services):
     web = services["web"]
-    assert web["command"][:2] == ["gunicorn", "marketplace.wsgi:application"]
+    assert web["command"][:2] == ["gunicorn", "config.wsgi:application"]
     assert "/api/v1/frameworks/" in " ".join(web["healthcheck"]["test"])
 
 
 def test_worker_and_beat_run_celery(services):
-    assert services["worker"]["command"][:4] == ["celery", "-A", "marketplace", "worker"]
-    assert services["beat"]["command"][:4] == ["celery", "-A", "marketplace", "beat"]
+    assert services["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "config", "beat"]
 
 
 @pytest.mark.parametrize("name", DJANGO_SERVICES)
@@ -66,7 +66,7 @@ def test_dockerfile_builds_a_gunicorn_image_with_static_files():
     assert dockerfile.startswith("# ") and "FROM python:3.11-slim" in dockerfile
     assert "pip install -r requirements.txt" in dockerfile
     assert "collectstatic --noinput" in dockerfile
-    assert 'CMD ["gunicorn", "marketplace.wsgi:application"' in dockerfile
+    assert 'CMD ["gunicorn", "config.wsgi:application"' in dockerfile
     assert "USER marketplace" in dockerfile
 
 

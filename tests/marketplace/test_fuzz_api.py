@@ -28,7 +28,7 @@ from rest_framework.test import APIClient
 from schemathesis.checks import not_a_server_error
 
 from agreements.models import Membership
-from marketplace.models import SavedSearch
+from marketplace.selection.models import SavedSearch
 from tests.marketplace.factories_competitions import create_competition
 from tests.marketplace.factories_orders import OrderFactory, RequirementFactory
 from tests.marketplace.factories_selection import hosting_market
@@ -82,7 +82,7 @@ def wsgi_in_test_transaction():
 
 @pytest.fixture
 def api_schema(fuzz_world, settings, wsgi_in_test_transaction):
-    from marketplace.wsgi import application
+    from config.wsgi import application
 
     # Rate limits are tested in test_throttling.py; here they would turn later requests into 429s.
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK,

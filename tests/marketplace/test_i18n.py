@@ -9,15 +9,16 @@ from pathlib import Path
 import polib
 import pytest
 from django.conf import settings
-from django.template import Context, Template
+from django.template import Context, Template, engines
 from django.test import Client
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from marketplace.models import CallOffOrder, Notification, UsageRecord
-from marketplace.selectors.oversight import csv_column_labels
-from marketplace.selectors.selection_export import snapshot_columns
-from marketplace.templatetags.money import exact_price, money, price, quantity
+from config.templatetags.money import exact_price, money, price, quantity
+from marketplace.notifications.models import Notification
+from marketplace.orders.models import CallOffOrder, UsageRecord
+from marketplace.oversight.selectors import csv_column_labels
+from marketplace.selection.export import snapshot_columns
 from tests.catalog.conftest import corpus  # noqa: F401  (the catalog's fixture, reused)
 from tests.conftest import client_for
 from tests.marketplace.factories_orders import OrderFactory, order_parties
@@ -117,7 +118,8 @@ def test_the_template_check_finds_text_outside_trans_tags():
 
 def test_no_template_shows_text_outside_trans_tags():
     base = Path(settings.BASE_DIR)
-    templates = sorted(base.glob("*/templates/**/*.html"))
+    project_dirs = [Path(d) for d in engines["django"].template_dirs if Path(d).is_relative_to(base) and ".venv" not in Path(d).parts]
+    templates = sorted(path for directory in project_dirs for path in directory.glob("**/*.html"))
     found = {str(path.relative_to(base)): _untranslated_text(path.read_text()) for path in templates}
 
     assert len(templates) > 30

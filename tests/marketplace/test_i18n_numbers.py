@@ -11,16 +11,9 @@ from django.utils import translation
 from agreements.models import Lot
 from catalog.models import Listing
 from common.forms import read_typed_decimal
-from marketplace.models import (
-    Award,
-    CallOffOrder,
-    Competition,
-    CompetitionLine,
-    CriterionScore,
-    Quote,
-    Requirement,
-    RequirementEstimate,
-)
+from marketplace.competitions.models import Competition, CompetitionLine, CriterionScore, Quote
+from marketplace.orders.models import CallOffOrder
+from marketplace.selection.models import Award, Requirement, RequirementEstimate
 from tests.conftest import client_for, signed_in_browser
 from tests.factories import CeilingPriceFactory
 from tests.marketplace.factories_competitions import (

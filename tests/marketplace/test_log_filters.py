@@ -3,7 +3,7 @@
 import logging
 import sys
 
-from marketplace.log_filters import ClientErrorsWithoutTraceback
+from config.log_filters import ClientErrorsWithoutTraceback
 
 
 def _record(status_code: int, name: str = "django.request") -> logging.LogRecord:

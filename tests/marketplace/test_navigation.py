@@ -34,4 +34,4 @@ def test_main_navigation_links_fit_the_role_and_each_link_opens(kind):
 
 def test_pages_name_our_own_favicon():
     page = Client().get("/").content.decode()
-    assert '<link rel="icon" href="/static/marketplace/favicon.svg" type="image/svg+xml">' in page
+    assert '<link rel="icon" href="/static/site/favicon.svg" type="image/svg+xml">' in page

@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from marketplace.models import Notification
-from marketplace.services.orders import order_record_usage
+from marketplace.notifications.models import Notification
+from marketplace.orders.services import order_record_usage
 from tests.marketplace.factories_orders import OrderFactory, order_parties
 
 pytestmark = pytest.mark.django_db

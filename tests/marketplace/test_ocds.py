@@ -14,9 +14,10 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from agreements.models import Admission, FrameworkAgreement, Organization
-from marketplace import ocds
-from marketplace.models import Award, CallOffOrder, Statement
-from marketplace.services import competitions as competition_services
+from marketplace.competitions import services as competition_services
+from marketplace.ocds import releases as ocds
+from marketplace.orders.models import CallOffOrder, Statement
+from marketplace.selection.models import Award
 from tests.factories import AdmissionFactory, FrameworkFactory, LotFactory, OrganizationFactory
 from tests.marketplace.factories_competitions import (
     close,
@@ -381,7 +382,7 @@ def test_a_provisional_statement_is_not_published_as_a_transaction(api_client, w
 
 
 def test_cap_amendments_are_published_as_contract_amendments(api_client, world, package_validator):
-    from marketplace.services.orders import order_amend_cap
+    from marketplace.orders.services import order_amend_cap
 
     order = world["order"]
     order_amend_cap(actor=world["approver_user"], order_id=order.pk, cap="1500.00",

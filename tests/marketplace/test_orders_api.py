@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from agreements.models import Membership, Organization
 from audit.models import AuditEvent
-from marketplace.models import CallOffOrder, CapAmendment, Statement, UsageRecord
+from marketplace.orders.models import CallOffOrder, CapAmendment, Statement, UsageRecord
 from tests.conftest import client_for
 from tests.factories import member
 from tests.marketplace.factories_orders import OrderFactory, order_parties
@@ -486,7 +486,7 @@ def test_a_statement_produced_during_its_month_is_provisional_on_the_page_and_in
 
 
 def test_monthly_statement_task_is_safe_to_run_twice():
-    from marketplace.tasks import generate_monthly_statements
+    from marketplace.orders.tasks import generate_monthly_statements
 
     order = OrderFactory(cap=Decimal("100.00"), start_date=date(2026, 1, 1))
     OrderFactory(status=CallOffOrder.Status.DRAFT)
@@ -506,7 +506,7 @@ def test_monthly_statement_task_is_safe_to_run_twice():
 def test_notifications_are_written_in_the_deployment_language_whatever_the_request_language(deployment, subject):
     from django.test import override_settings
 
-    from marketplace.models import Notification
+    from marketplace.notifications.models import Notification
 
     order = OrderFactory(cap=Decimal("10.00"))
     client = client_for(order_parties(order)["supplier"])

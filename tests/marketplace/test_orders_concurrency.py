@@ -8,9 +8,10 @@ from django.core import mail
 from django.db import connection
 from django.db.models import Sum
 
-from marketplace.models import CallOffOrder, Notification, ThresholdCrossing, UsageRecord
-from marketplace.services import orders
-from marketplace.services.orders import order_record_usage
+from marketplace.notifications.models import Notification
+from marketplace.orders import services as orders
+from marketplace.orders.models import CallOffOrder, ThresholdCrossing, UsageRecord
+from marketplace.orders.services import order_record_usage
 from tests.conftest import requires_postgres
 from tests.marketplace.factories_orders import OrderFactory, order_parties
 

@@ -6,8 +6,9 @@ import pytest
 from agreements.models import FrameworkAgreement, Membership, Organization
 from audit.models import AuditEvent
 from common.errors import Conflict, Forbidden, ValidationFailed
-from marketplace.models import Award, CallOffOrder, OrderLine
-from marketplace.services.orders import add_months, order_create_from_award
+from marketplace.orders.models import CallOffOrder, OrderLine
+from marketplace.orders.services import add_months, order_create_from_award
+from marketplace.selection.models import Award
 from tests.factories import member
 from tests.marketplace.factories_orders import AwardFactory, ListingVersionFactory
 

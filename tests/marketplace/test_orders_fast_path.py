@@ -6,9 +6,9 @@ from itertools import product
 import pytest
 from django.db import connection
 
-from marketplace.models import CallOffOrder, UsageRecord
-from marketplace.services import orders
-from marketplace.services.orders import _threshold_crossed_sql, _thresholds_reached, order_record_usage
+from marketplace.orders import services as orders
+from marketplace.orders.models import CallOffOrder, UsageRecord
+from marketplace.orders.services import _threshold_crossed_sql, _thresholds_reached, order_record_usage
 from tests.conftest import requires_postgres
 from tests.marketplace.factories_orders import OrderFactory, order_parties
 

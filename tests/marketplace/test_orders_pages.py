@@ -4,8 +4,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from marketplace.models import CallOffOrder, UsageRecord
-from marketplace.services.orders import order_record_usage
+from marketplace.orders.models import CallOffOrder, UsageRecord
+from marketplace.orders.services import order_record_usage
 from tests.marketplace.factories_orders import OrderFactory, order_parties
 
 pytestmark = pytest.mark.django_db
@@ -136,7 +136,7 @@ def test_an_upload_says_at_the_top_how_many_rows_went_each_way_and_names_outcome
 def test_a_cap_below_what_is_spent_says_why_on_the_page():
     order = OrderFactory(cap=Decimal("2000.00"))
     parties = order_parties(order)
-    from marketplace.services.orders import order_record_usage
+    from marketplace.orders.services import order_record_usage
     order_record_usage(actor=parties["supplier"], order_id=order.pk, line_id=order.lines.get().pk, quantity="6000",
                        occurred_at="2026-03-01T10:00:00Z", idempotency_key="k")  # 1,200.00
 
@@ -152,7 +152,7 @@ def test_a_cap_below_what_is_spent_says_why_on_the_page():
 def test_usage_outcomes_agree_in_spanish():
     order = OrderFactory(cap=Decimal("1.00"))
     parties = order_parties(order)
-    from marketplace.services.orders import order_record_usage
+    from marketplace.orders.services import order_record_usage
     for key, quantity in (("a", "1"), ("b", "100")):  # 0.20 accepted, 20.00 refused
         order_record_usage(actor=parties["supplier"], order_id=order.pk, line_id=order.lines.get().pk,
                            quantity=quantity, occurred_at="2026-03-01T10:00:00Z", idempotency_key=key)
@@ -168,7 +168,7 @@ def test_the_chart_writes_the_cap_and_dates_as_the_reader_s_language_does():
 
     from django.utils import translation
 
-    from marketplace.charts import spend_against_cap_svg
+    from marketplace.orders.charts import spend_against_cap_svg
 
     arguments = {"series": [(date(2026, 3, 5), Decimal("1200.50"))], "cap": Decimal("20000.00"),
                  "start": date(2026, 3, 1), "end": date(2026, 8, 31), "title": "t", "description": "d"}
@@ -184,7 +184,7 @@ def test_the_chart_writes_the_cap_and_dates_as_the_reader_s_language_does():
 def test_an_order_that_has_not_started_shows_no_backwards_burn_rate_period():
     from datetime import date, timedelta
 
-    from marketplace.selectors.orders import burn_rate
+    from marketplace.orders.selectors import burn_rate
 
     order = OrderFactory(cap=Decimal("10.00"))
     before_start = burn_rate(order=order, today=order.start_date - timedelta(days=1))

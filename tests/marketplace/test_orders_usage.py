@@ -7,8 +7,9 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from common.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from marketplace.models import CallOffOrder, Notification, ThresholdCrossing, UsageRecord
-from marketplace.services.orders import order_record_usage
+from marketplace.notifications.models import Notification
+from marketplace.orders.models import CallOffOrder, ThresholdCrossing, UsageRecord
+from marketplace.orders.services import order_record_usage
 from tests.marketplace.factories_orders import OrderFactory, order_parties
 
 pytestmark = pytest.mark.django_db

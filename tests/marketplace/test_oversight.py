@@ -16,9 +16,10 @@ from django.utils import timezone
 
 from agreements.models import Membership, Organization
 from audit.models import AuditEvent
-from marketplace.models import Award, RedFlag, SearchSnapshotEntry
-from marketplace.services import competitions as competition_services
-from marketplace.services.flags import red_flags_refresh
+from marketplace.competitions import services as competition_services
+from marketplace.oversight.models import RedFlag
+from marketplace.oversight.services import red_flags_refresh
+from marketplace.selection.models import Award, SearchSnapshotEntry
 from tests.conftest import client_for
 from tests.factories import member
 from tests.marketplace.factories_competitions import close, create_competition, publish, published_listing, submit
@@ -393,7 +394,7 @@ def test_the_oversight_pages_link_to_the_chain_check_the_events_and_the_open_dat
 
 
 def test_the_csv_log_does_not_let_a_spreadsheet_run_text_as_a_formula(story, auditor_user):
-    from marketplace.models import Requirement
+    from marketplace.selection.models import Requirement
 
     Requirement.objects.filter(pk=story["award"].requirement_id).update(title='=HYPERLINK("http://evil","x")')
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from agreements.models import Membership, Organization
-from marketplace.models import Award, CallOffOrder
+from marketplace.orders.models import CallOffOrder
+from marketplace.selection.models import Award
 from tests.conftest import client_for
 from tests.factories import member
 from tests.marketplace.factories_selection import hosting_market

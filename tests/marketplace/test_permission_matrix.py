@@ -31,8 +31,8 @@ from rest_framework.test import APIClient
 
 from agreements.models import Membership, Organization
 from catalog.models import Listing
-from marketplace.models import Requirement
-from marketplace.services import competitions as competition_services
+from marketplace.competitions import services as competition_services
+from marketplace.selection.models import Requirement
 from tests.factories import member
 from tests.marketplace.factories_competitions import close, create_competition, publish, submit
 from tests.marketplace.test_oversight_support import direct_award_story, org

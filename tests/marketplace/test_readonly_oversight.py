@@ -32,8 +32,9 @@ from rest_framework.test import APIClient
 
 from agreements.models import Membership, Organization
 from catalog.models import Listing
-from marketplace.models import ClarificationQuestion, Competition, Requirement, RequirementCriterion, SavedSearch
-from marketplace.services import competitions as competition_services
+from marketplace.competitions import services as competition_services
+from marketplace.competitions.models import ClarificationQuestion, Competition
+from marketplace.selection.models import Requirement, RequirementCriterion, SavedSearch
 from tests.conftest import client_for
 from tests.factories import CeilingPriceFactory, member
 from tests.marketplace.test_oversight_support import direct_award_story, org, requirement_body
@@ -289,7 +290,8 @@ def service_calls(world) -> dict:
     from agreements import services as agreements
     from catalog.services import imports as catalog_imports
     from catalog.services import listings as catalog
-    from marketplace.services import orders, selection
+    from marketplace.orders import services as orders
+    from marketplace.selection import services as selection
 
     story, auditor = world["story"], world["auditor"]
     framework, lot, order, search = story["framework"], story["lot"], story["order"], world["open_search"]

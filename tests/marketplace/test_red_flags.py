@@ -13,9 +13,11 @@ from django.utils import timezone
 
 from agreements.models import Organization
 from audit.models import AuditEvent
-from marketplace.models import Award, CallOffOrder, CapAmendment, RedFlag, UsageRecord
-from marketplace.services.flags import DEFAULT_THRESHOLDS, red_flags_compute, red_flags_refresh, thresholds
-from marketplace.tasks import refresh_red_flags
+from marketplace.orders.models import CallOffOrder, CapAmendment, UsageRecord
+from marketplace.oversight.models import RedFlag
+from marketplace.oversight.services import DEFAULT_THRESHOLDS, red_flags_compute, red_flags_refresh, thresholds
+from marketplace.oversight.tasks import refresh_red_flags
+from marketplace.selection.models import Award
 from tests.conftest import client_for
 from tests.factories import OrganizationFactory
 from tests.marketplace.factories_competitions import (
@@ -331,7 +333,7 @@ def test_beat_task_refreshes_and_is_scheduled():
                  price_difference=Decimal("1.00"))
     assert refresh_red_flags.delay().get() == {"raised": 1, "confirmed": 0, "cleared": 0}
     assert refresh_red_flags.delay().get() == {"raised": 0, "confirmed": 1, "cleared": 0}
-    assert django_settings.CELERY_BEAT_SCHEDULE["refresh-red-flags"]["task"] == "marketplace.tasks.refresh_red_flags"
+    assert django_settings.CELERY_BEAT_SCHEDULE["refresh-red-flags"]["task"] == "marketplace.oversight.tasks.refresh_red_flags"
 
 
 # --- pages and API -----------------------------------------------------------------------------------

@@ -87,8 +87,8 @@ def test_redoc_needs_no_inline_script_and_gets_a_worker_from_blob():
 
 
 def test_base_layout_has_no_inline_script_or_style():
-    html = (BASE_DIR / "marketplace/templates/marketplace/base.html").read_text()
-    login = (BASE_DIR / "marketplace/templates/registration/login.html").read_text()
+    html = (BASE_DIR / "config/templates/base.html").read_text()
+    login = (BASE_DIR / "config/templates/registration/login.html").read_text()
 
     for text in (html, login):
         assert re.findall(r"<script(?![^>]*\ssrc=)[^>]*>", text) == []
@@ -137,7 +137,7 @@ print(json.dumps({
 
 def _settings(**env_vars):
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp"),
-           "DJANGO_SETTINGS_MODULE": "marketplace.settings", **env_vars}
+           "DJANGO_SETTINGS_MODULE": "config.settings", **env_vars}
     result = subprocess.run([sys.executable, "-c", PRINT_SETTINGS], cwd=BASE_DIR, env=env, capture_output=True,
                             text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
@@ -154,11 +154,11 @@ def test_production_settings_make_cookies_secure(tmp_path):
     assert values["CSRF_COOKIE_HTTPONLY"] is True
     assert values["SECURE_SSL_REDIRECT"] is True
     assert values["MIDDLEWARE"][:3] == [
-        "marketplace.security.RequestSizeLimitMiddleware",
+        "config.security.RequestSizeLimitMiddleware",
         "django.middleware.security.SecurityMiddleware",
         "csp.middleware.CSPMiddleware",
     ]
-    assert values["AUTHENTICATION_BACKENDS"] == ["marketplace.security.ThrottledModelBackend"]
+    assert values["AUTHENTICATION_BACKENDS"] == ["config.security.ThrottledModelBackend"]
 
 
 def test_defaults_without_environment():

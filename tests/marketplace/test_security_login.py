@@ -4,7 +4,7 @@ import pytest
 from django.test import Client, override_settings
 from rest_framework.authtoken.models import Token
 
-import marketplace.security as security
+import config.security as security
 from tests.factories import UserFactory
 
 PASSWORD = "secret-pass-123"

@@ -130,8 +130,8 @@ def test_seed_demo_leaves_planner_statistics_for_what_search_reads():
 
 
 def test_demo_order_can_be_activated_and_used_by_the_demo_logins():
-    from marketplace.models import CallOffOrder
-    from marketplace.selectors.selection import comparison_build
+    from marketplace.orders.models import CallOffOrder
+    from marketplace.selection.selectors import comparison_build
 
     output = _seed()
 
@@ -179,7 +179,7 @@ def test_demo_request_for_quotation_is_published_with_two_sealed_quotes():
     from django.test import Client
 
     from common.money import price_text
-    from marketplace.models import Competition, Quote
+    from marketplace.competitions.models import Competition, Quote
 
     _seed()
     _seed()

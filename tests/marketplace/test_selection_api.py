@@ -10,8 +10,8 @@ from openpyxl import load_workbook
 from agreements.models import Admission, FrameworkAgreement, Membership, Organization
 from audit.chain import digest_of
 from audit.models import AuditEvent
-from marketplace.models import Award, Requirement, RequirementCriterion, SavedSearch, SearchSnapshotEntry
-from marketplace.services import selection as selection_services
+from marketplace.selection import services as selection_services
+from marketplace.selection.models import Award, Requirement, RequirementCriterion, SavedSearch, SearchSnapshotEntry
 from tests.conftest import client_for
 from tests.factories import member
 from tests.marketplace.factories_selection import add_estimate, hosting_market
@@ -731,7 +731,7 @@ def test_only_one_award_per_requirement_and_awards_never_change(buyer, market):
 
 
 def test_award_creates_a_draft_order_and_names_it_in_the_audit_event(buyer, market):
-    from marketplace.models import CallOffOrder
+    from marketplace.orders.models import CallOffOrder
 
     client = client_for(buyer)
     body = frozen_search(client, market)
@@ -901,7 +901,7 @@ def test_audit_trail_of_the_journey_carries_the_snapshot_hash(buyer, market):
 
 
 def test_criterion_operators_evaluate_against_attributes():
-    from marketplace.selectors.selection import evaluate_criterion
+    from marketplace.selection.selectors import evaluate_criterion
 
     def check(operator, expected, attributes, key="k"):
         criterion = RequirementCriterion(importance="essential", attribute_key=key, operator=operator,

@@ -8,8 +8,8 @@ from django.db import connection
 
 from agreements.models import Membership, Organization
 from common.errors import DomainError
-from marketplace.models import Award, SavedSearch
-from marketplace.services import selection as services
+from marketplace.selection import services
+from marketplace.selection.models import Award, SavedSearch
 from tests.conftest import requires_postgres
 from tests.factories import member
 from tests.marketplace.factories_selection import hosting_market

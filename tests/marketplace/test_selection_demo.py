@@ -7,7 +7,7 @@ import pytest
 from agreements.models import Membership, Organization
 from audit.models import AuditEvent
 from marketplace.demo.selection import DEMO_TITLE, seed_selection
-from marketplace.models import Award, Requirement, SavedSearch
+from marketplace.selection.models import Award, Requirement, SavedSearch
 from tests.factories import FrameworkFactory, member
 from tests.marketplace.factories_selection import admitted_supplier, hosting_market, published_listing
 

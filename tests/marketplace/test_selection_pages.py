@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from agreements.models import FrameworkAgreement, Membership, Organization
 from audit.models import AuditEvent
-from marketplace.models import Award, Requirement, RequirementCriterion, SavedSearch, SearchSnapshotEntry
+from marketplace.selection.models import Award, Requirement, RequirementCriterion, SavedSearch, SearchSnapshotEntry
 from tests.factories import member
 from tests.marketplace.factories_selection import hosting_market, search_saved_from_pages
 
@@ -116,7 +116,7 @@ def test_whole_journey_through_the_pages(buyer, market):
     comparison = client.get(f"/buyer/searches/{search.pk}/comparison/")
     assert comparison.status_code == 200
     assert b'<table class="table comparison">' in comparison.content
-    stylesheet = (settings.BASE_DIR / "marketplace" / "static" / "marketplace" / "site.css").read_text()
+    stylesheet = (settings.BASE_DIR / "config" / "static" / "site" / "site.css").read_text()
     assert "@page { size: A4 landscape" in stylesheet and ".comparison td.fail" in stylesheet
     assert b"Fails an essential requirement" in comparison.content
     assert comparison.context["comparison"].lowest_estimated_total == Decimal("1800.00")
@@ -340,7 +340,7 @@ def test_comparison_says_how_far_each_total_is_above_or_below_the_lowest_complia
 
 
 def test_criteria_are_shown_in_the_words_of_the_catalog_question_and_its_answers(buyer, market):
-    from marketplace.services.selection import requirement_create
+    from marketplace.selection.services import requirement_create
 
     requirement = requirement_create(
         actor=buyer, title="Hosting", framework_id=market["framework"].pk, lot_id=market["lot"].pk,
@@ -363,7 +363,7 @@ def test_criteria_are_shown_in_the_words_of_the_catalog_question_and_its_answers
 
 
 def test_when_no_option_meets_the_essentials_the_award_page_offers_only_a_no_award(buyer, market):
-    from marketplace.services.selection import requirement_create
+    from marketplace.selection.services import requirement_create
 
     requirement = requirement_create(
         actor=buyer, title="Hosting", framework_id=market["framework"].pk, lot_id=market["lot"].pk,

@@ -36,7 +36,7 @@ print(json.dumps({
 def _run(args, **env_vars):
     """Run python with only PATH/HOME and the given variables: nothing leaks in from the test run."""
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp"),
-           "DJANGO_SETTINGS_MODULE": "marketplace.settings", **env_vars}
+           "DJANGO_SETTINGS_MODULE": "config.settings", **env_vars}
     return subprocess.run(
         [sys.executable, *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120, check=False
     )
@@ -154,7 +154,7 @@ def test_tasks_not_eager_without_a_broker_is_a_clear_start_up_error():
 def test_a_worker_refuses_to_start_without_a_broker():
     celery = str(Path(sys.executable).with_name("celery"))
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp")}
-    result = subprocess.run([celery, "-A", "marketplace", "worker", "--pool=solo", "--loglevel=error"],
+    result = subprocess.run([celery, "-A", "config", "worker", "--pool=solo", "--loglevel=error"],
                             cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60, check=False)
 
     assert result.returncode != 0

@@ -9,8 +9,9 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from agreements.models import Membership, Organization
-from marketplace.api.throttling import USAGE_URL_NAMES, WriteRateThrottle, scope_for
-from marketplace.models import SavedSearch, UsageRecord
+from config.api.throttling import USAGE_URL_NAMES, WriteRateThrottle, scope_for
+from marketplace.orders.models import UsageRecord
+from marketplace.selection.models import SavedSearch
 from tests.factories import member
 from tests.marketplace.factories_orders import OrderFactory, order_parties
 
@@ -151,7 +152,7 @@ def test_default_rates_and_the_one_place_that_picks_the_usage_scope():
         resolver_match = Match()
 
     assert settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] == {"write": "600/min", "usage": "6000/min"}
-    assert settings.REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] == ["marketplace.api.throttling.WriteRateThrottle"]
+    assert settings.REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] == ["config.api.throttling.WriteRateThrottle"]
     assert USAGE_URL_NAMES == frozenset({"api-order-usage"})
     assert scope_for(Request()) == "usage"
     Match.url_name = "api-order-usage-upload"

@@ -34,8 +34,9 @@ from django.utils import timezone
 
 from agreements.models import FrameworkAgreement, Lot, Membership, Organization
 from catalog.models import Listing, ListingVersion
-from marketplace.models import CallOffOrder, Notification, OrderLine, ThresholdCrossing, UsageRecord
-from marketplace.services.orders import order_record_usage
+from marketplace.notifications.models import Notification
+from marketplace.orders.models import CallOffOrder, OrderLine, ThresholdCrossing, UsageRecord
+from marketplace.orders.services import order_record_usage
 
 UNIT_PRICE = Decimal("0.200000")
 QUANTITY = Decimal("5")  # 1.00 per post

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from marketplace.ocds import parse_since, release_package, releases
+from marketplace.ocds.releases import parse_since, release_package, releases
 
 
 class Command(BaseCommand):

@@ -1,0 +1,24 @@
+"""Queueing a task by its name after the caller's transaction commits.
+
+Services never import task modules (tasks import services, so the other way would be a cycle):
+they name the task. In the embedded default the task runs eagerly at commit; with a broker it is
+sent to a worker. The registry is filled on first use from every app's and subdomain's ``tasks``
+module (``config/celery.py``), so a web process that imported none of them still finds the task.
+"""
+
+from __future__ import annotations
+
+from celery import current_app
+from django.db import transaction
+
+
+def send_task(name: str, *args) -> None:
+    app = current_app
+    if name not in app.tasks:
+        app.loader.import_default_modules()
+    app.tasks[name].apply_async(args=list(args))
+
+
+def enqueue_after_commit(name: str, *args) -> None:
+    """Send the task ``name`` with ``args`` once the current transaction commits (at once outside one)."""
+    transaction.on_commit(lambda: send_task(name, *args))

@@ -1,0 +1,34 @@
+"""The signed-in user's notifications: list and mark read."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from common.http import safe_next
+from marketplace.notifications.selectors import notifications_of
+from marketplace.notifications.services import notifications_mark_read
+
+
+@login_required
+def notification_list(request):
+    page = Paginator(notifications_of(user=request.user), 25).get_page(request.GET.get("page"))
+    return render(request, "notifications/list.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notification_read(request):
+    """Mark one (``id``) or all read, then follow the notification's link when asked (``next``)."""
+    changed = notifications_mark_read(user=request.user, notification_id=request.POST.get("id") or None)
+    target = safe_next(request)
+    if target:
+        return redirect(target)
+    if not request.POST.get("id"):
+        messages.success(request, ngettext("%(count)s notification marked as read.",
+                                           "%(count)s notifications marked as read.", changed) % {"count": changed})
+    return redirect("notifications")
