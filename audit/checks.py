@@ -1,5 +1,8 @@
 from django.conf import settings
 from django.core import checks
+from django.utils.module_loading import import_string
+
+from audit.access import READER_PERMISSION_SETTING
 
 
 @checks.register(checks.Tags.database)
@@ -45,3 +48,40 @@ def psycopg_errors(database: dict, *, psycopg3: bool | None = None) -> list[chec
             id="audit.E001",
         )
     ]
+
+
+@checks.register()
+def reader_permission_is_set(app_configs, **kwargs):
+    """Audit names no other app: the project says who may read the trail (``audit.access``)."""
+    return reader_permission_errors(getattr(settings, READER_PERMISSION_SETTING, None))
+
+
+def reader_permission_errors(path: object) -> list[checks.CheckMessage]:
+    if not isinstance(path, str) or not path.strip():
+        return [
+            checks.Error(
+                f"{READER_PERMISSION_SETTING} is not set: the audit trail does not know who may read it.",
+                hint=f"Set {READER_PERMISSION_SETTING} in the settings to the dotted path of a DRF permission "
+                "class, e.g. 'config.api.permissions.IsOversight'.",
+                id="audit.E002",
+            )
+        ]
+    try:
+        permission = import_string(path)
+    except ImportError as error:
+        return [
+            checks.Error(
+                f"{READER_PERMISSION_SETTING} = {path!r} cannot be imported: {error}",
+                hint="Name an existing DRF permission class by its dotted path.",
+                id="audit.E003",
+            )
+        ]
+    if not (isinstance(permission, type) and callable(getattr(permission, "has_permission", None))):
+        return [
+            checks.Error(
+                f"{READER_PERMISSION_SETTING} = {path!r} is not a permission class (it has no has_permission).",
+                hint="Name a subclass of rest_framework.permissions.BasePermission.",
+                id="audit.E003",
+            )
+        ]
+    return []

@@ -268,6 +268,9 @@ MARKETPLACE_RED_FLAGS = {
 }
 CELERY_BEAT_SCHEDULE["refresh-red-flags"] = {"task": "marketplace.oversight.tasks.refresh_red_flags", "schedule": 3600.0}
 
+# Who may read the audit trail: audit names no other app, so the project names the permission class
+# (required: the system check audit.E002 refuses to start without it).
+AUDIT_READER_PERMISSION = "config.api.permissions.IsOversight"
 # Audit chain checkpoints: the beat task records the chain head hourly and appends it to a JSON-lines
 # file in this folder (audit-checkpoints.jsonl), the copy to publish outside the database.
 AUDIT_CHECKPOINT_DIR = Path(os.environ.get("AUDIT_CHECKPOINT_DIR", "") or BASE_DIR / "var" / "checkpoints")
