@@ -1,4 +1,5 @@
-# The marketplace image: one image for web (gunicorn), worker and beat (celery).
+# The marketplace image: one image for web (gunicorn), the workers and beat (celery).
+# /app/var/checkpoints exists owned by the app user, so a new named volume mounted there starts writable.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -20,7 +21,7 @@ RUN DJANGO_DEBUG=0 DJANGO_SECRET_KEY=build-only-not-a-secret DJANGO_ALLOWED_HOST
     python manage.py collectstatic --noinput \
     && rm -f /tmp/build.sqlite3 \
     && useradd --system --uid 10001 --home-dir /app marketplace \
-    && mkdir -p /app/var \
+    && mkdir -p /app/var/checkpoints \
     && chown -R marketplace /app/var
 
 USER marketplace

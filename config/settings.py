@@ -271,10 +271,17 @@ CELERY_BEAT_SCHEDULE["refresh-red-flags"] = {"task": "marketplace.oversight.task
 # Who may read the audit trail: audit names no other app, so the project names the permission class
 # (required: the system check audit.E002 refuses to start without it).
 AUDIT_READER_PERMISSION = "config.api.permissions.IsOversight"
-# Audit chain checkpoints: the beat task records the chain head hourly and appends it to a JSON-lines
-# file in this folder (audit-checkpoints.jsonl), the copy to publish outside the database.
+# Audit chain checkpoints: the beat task records the chain head hourly; the publishing task appends it to
+# a JSON-lines file in this folder (audit-checkpoints.jsonl), the copy to publish outside the database.
+# Both run only on the "audit-checkpoints" queue, which exactly one worker consumes with concurrency 1
+# (docker-compose.yml: checkpoint-worker), so the file has one writer (docs/operations.md).
 AUDIT_CHECKPOINT_DIR = Path(os.environ.get("AUDIT_CHECKPOINT_DIR", "") or BASE_DIR / "var" / "checkpoints")
+AUDIT_CHECKPOINT_QUEUE = "audit-checkpoints"
 CELERY_BEAT_SCHEDULE["audit-checkpoint"] = {"task": "audit.tasks.record_checkpoint", "schedule": 3600.0}
+CELERY_TASK_ROUTES = {
+    "audit.tasks.record_checkpoint": {"queue": AUDIT_CHECKPOINT_QUEUE},
+    "audit.tasks.publish_checkpoints": {"queue": AUDIT_CHECKPOINT_QUEUE},
+}
 
 # --------------------------------------------------------------------------- Hardening (docs/security.md)
 

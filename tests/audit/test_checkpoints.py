@@ -1,8 +1,12 @@
 import json
 from datetime import UTC, datetime
 from io import StringIO
+from pathlib import Path
 
 import pytest
+from celery import current_app
+from celery.signals import before_task_publish
+from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
@@ -16,7 +20,7 @@ from audit.checkpoints import (
     verify_from_checkpoints,
 )
 from audit.models import AuditCheckpoint, AuditEvent, ImmutableEventError
-from audit.tasks import record_checkpoint
+from audit.tasks import publish_checkpoints, record_checkpoint
 from audit.verify import verify_chain
 from common.errors import Conflict
 from tests.audit.helpers import record_events, tamper
@@ -395,9 +399,99 @@ def test_bench_verify_generates_checkpoints_and_times_both_verifications():
 
     text = out.getvalue()
     assert "checkpoint: #300 recorded in " in text
+    assert "(verifies the events since the previous checkpoint first); scratch copy /" in text
     assert "full verify: 340 events in " in text and "ok=True" in text
     assert "from checkpoint: 1 checkpoint(s) checked, 40 events recomputed after #300 in " in text
     assert "summary (340 events, 40 after the last checkpoint):" in text
     assert AuditEvent.objects.count() == 340
     assert verify_chain().ok is True
     assert verify_from_checkpoints(checkpoint_file=checkpoint_file_path()).events_verified == 40
+
+
+@pytest.fixture
+def tasks_sent_to_the_broker(settings):
+    """Tasks are published (to the test's broker) instead of running eagerly; yields what was published."""
+    published = []
+
+    def capture(sender=None, routing_key=None, **kwargs):
+        published.append((sender, routing_key))
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # Celery reads its configuration from Django's settings
+    before_task_publish.connect(capture, weak=False)
+    yield published
+    before_task_publish.disconnect(capture)
+
+
+def take_messages(queue_name: str) -> list[str]:
+    """The task names waiting on ``queue_name``, removing them from the broker."""
+    names = []
+    with current_app.connection_for_read() as broker, broker.SimpleQueue(queue_name) as queue:
+        while True:
+            try:
+                message = queue.get(timeout=0.5)
+            except queue.Empty:
+                return names
+            names.append(message.headers["task"])
+            message.ack()
+
+
+def test_recording_a_checkpoint_queues_the_publishing_task_on_the_checkpoint_queue(
+    django_capture_on_commit_callbacks, tasks_sent_to_the_broker,
+):
+    record_events(2)
+    take_messages("audit-checkpoints")  # nothing left over from another test
+
+    with django_capture_on_commit_callbacks(execute=True):
+        checkpoint, created = checkpoint_record()
+
+    assert (checkpoint.sequence, created) == (2, True)
+    assert tasks_sent_to_the_broker == [("audit.tasks.publish_checkpoints", "audit-checkpoints")]
+    assert take_messages("audit-checkpoints") == ["audit.tasks.publish_checkpoints"]
+    assert not checkpoint_file_path().exists()  # the caller's process wrote nothing
+
+
+def test_the_checkpoint_command_leaves_the_file_to_the_checkpoint_worker(
+    django_capture_on_commit_callbacks, tasks_sent_to_the_broker,
+):
+    record_events(1)
+    take_messages("audit-checkpoints")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("audit_checkpoint", stdout=StringIO())
+
+    assert AuditCheckpoint.objects.get().sequence == 1
+    assert take_messages("audit-checkpoints") == ["audit.tasks.publish_checkpoints"]
+    assert not checkpoint_file_path().exists()
+
+
+def test_both_checkpoint_tasks_are_routed_to_the_checkpoint_queue_and_nothing_else_is():
+    router = current_app.amqp.router
+    for name in ("audit.tasks.record_checkpoint", "audit.tasks.publish_checkpoints"):
+        assert router.route({}, name)["queue"].name == "audit-checkpoints", name
+    assert router.route({}, "marketplace.ping")["queue"].name == "celery"
+    assert set(django_settings.CELERY_TASK_ROUTES) == {"audit.tasks.record_checkpoint", "audit.tasks.publish_checkpoints"}
+    assert django_settings.CELERY_BEAT_SCHEDULE["audit-checkpoint"]["task"] == "audit.tasks.record_checkpoint"
+
+
+def test_the_publishing_task_writes_the_file_and_is_safe_to_run_twice():
+    record_events(3)
+    checkpoint_record()  # inside the test transaction: the queued publish never ran
+
+    assert publish_checkpoints.delay().get() == 1
+    assert publish_checkpoints.delay().get() == 0
+    assert [line["sequence"] for line in file_lines()] == [3]
+
+
+def test_nothing_but_the_publishing_task_writes_the_checkpoint_file():
+    """One writer: ``checkpoint_publish`` is called only by the task (and the benchmark's scratch copy)."""
+    root = Path(__file__).resolve().parents[2]
+    callers = sorted(
+        path.relative_to(root).as_posix()
+        for folder in ("audit", "agreements", "catalog", "common", "config", "marketplace")
+        for path in (root / folder).rglob("*.py")
+        if "checkpoint_publish(" in path.read_text()
+    )
+    assert callers == ["audit/checkpoints/recording.py", "audit/management/commands/bench_verify.py",
+                       "audit/tasks.py"]
+    assert "checkpoint_publish(path=copy)" in (root / "audit/management/commands/bench_verify.py").read_text()
+    assert "on_commit(checkpoint_publish" not in (root / "audit/checkpoints/recording.py").read_text()

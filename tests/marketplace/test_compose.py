@@ -4,16 +4,22 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.conf import settings
 
 BASE_DIR = Path(__file__).resolve().parents[2]
-DJANGO_SERVICES = ["web", "worker", "beat"]
+DJANGO_SERVICES = ["web", "worker", "checkpoint-worker", "beat"]
 SHARED_VARIABLES = ["DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_SECRET_KEY", "DJANGO_DEBUG", "DJANGO_ALLOWED_HOSTS"]
 
 
 @pytest.fixture(scope="module")
-def services():
+def compose():
     with open(BASE_DIR / "docker-compose.yml") as handle:
-        return yaml.safe_load(handle)["services"]
+        return yaml.safe_load(handle)
+
+
+@pytest.fixture(scope="module")
+def services(compose):
+    return compose["services"]
 
 
 def test_compose_has_the_five_services(services):
@@ -34,8 +40,31 @@ def test_web_runs_gunicorn_and_has_a_healthcheck(services):
 
 
 def test_worker_and_beat_run_celery(services):
-    assert services["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
+    assert services["worker"]["command"] == ["celery", "-A", "config", "worker", "-Q", "celery", "--loglevel=INFO"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "config", "beat"]
+
+
+def test_one_checkpoint_worker_alone_consumes_the_checkpoint_queue_and_owns_the_volume(compose, services):
+    """The audit checkpoint file has one writer (docs/operations.md): the worker of the queue the
+    checkpoint tasks are routed to, one process, with the file's folder on a named volume."""
+    checkpoint_worker = services["checkpoint-worker"]
+    assert checkpoint_worker["command"] == [
+        "celery", "-A", "config", "worker", "-Q", "audit-checkpoints", "--concurrency", "1", "--loglevel=INFO",
+    ]
+    assert checkpoint_worker["volumes"] == ["audit-checkpoints:/app/var/checkpoints"]
+    assert checkpoint_worker["environment"]["AUDIT_CHECKPOINT_DIR"] == "/app/var/checkpoints"
+    assert "audit-checkpoints" in compose["volumes"]
+    assert "deploy" not in checkpoint_worker  # no replicas
+    consumers = [name for name, service in services.items() if "audit-checkpoints" in service.get("command", [])]
+    assert consumers == ["checkpoint-worker"]
+    mounting = [name for name, service in services.items()
+                if any(str(volume).startswith("audit-checkpoints:") for volume in service.get("volumes", []))]
+    assert mounting == ["checkpoint-worker"]
+    for name, service in services.items():
+        command = service.get("command", [])
+        if "worker" in command:
+            assert "-Q" in command, f"{name} must name its queues, or it would consume the checkpoint queue too"
+    assert {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()} == {"audit-checkpoints"}
 
 
 @pytest.mark.parametrize("name", DJANGO_SERVICES)
