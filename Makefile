@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.install-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install demo test lint bench run-worker run-beat clean
+.PHONY: install demo test lint bench run-worker run-checkpoint-worker run-beat clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is required"'
@@ -31,8 +31,12 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 
+# Workers consume the default queue; exactly one checkpoint worker writes the audit checkpoint file.
 run-worker: install
-	$(BIN)/celery -A config worker --loglevel=info
+	$(BIN)/celery -A config worker -Q celery --loglevel=info
+
+run-checkpoint-worker: install
+	$(BIN)/celery -A config worker -Q audit-checkpoints --concurrency 1 --loglevel=info
 
 run-beat: install
 	$(BIN)/celery -A config beat --loglevel=info
