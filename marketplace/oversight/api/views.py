@@ -138,7 +138,7 @@ def trail_as_dict(trail: selectors.Trail) -> dict[str, Any]:
         "comparison": None,
         "competition": None,
         "order": None,
-        "flags": [{"kind": flag.kind, "explanation": flag.explanation} for flag in trail.flags],
+        "flags": [{"kind": flag.kind, "explanation": flag.explanation_text} for flag in trail.flags],
         "steps": [{"key": step.key, "title": step.title, "events": [_event(event) for event in step.events]}
                   for step in trail.steps],
     }
@@ -227,7 +227,7 @@ class RedFlagListView(OversightMixin, APIView):
         paginator = LogPagination()
         page = paginator.paginate_queryset(flags, request, view=self)
         return paginator.get_paginated_response([{
-            "id": flag.pk, "kind": flag.kind, "title": str(flag.get_kind_display()), "explanation": flag.explanation,
+            "id": flag.pk, "kind": flag.kind, "title": str(flag.get_kind_display()), "explanation": flag.explanation_text,
             "buyer": {"id": flag.buyer_id, "name": flag.buyer.name},
             "supplier": {"id": flag.supplier_id, "name": flag.supplier.name} if flag.supplier_id else None,
             "award": flag.award_id, "order": flag.order_id, "competition": flag.competition_id,
