@@ -393,7 +393,13 @@ def test_flags_api_lists_explanations_with_trail_links_for_oversight_only(audito
     assert body["results"][0]["trail"] == f"/api/v1/oversight/selections/{award.pk}/"
     assert body["results"][0]["title"] == "Award not to the lowest estimated total"
     assert client_for(buyer_user).get("/api/v1/oversight/flags/").status_code == 403
-    assert client_for(auditor_user).get("/api/v1/oversight/flags/?kind=bogus").status_code == 400
+    refused = client_for(auditor_user).get("/api/v1/oversight/flags/?kind=bogus&buyer=x")
+    assert refused.status_code == 400
+    assert refused.json()["error"]["fields"] == {"kind": ["Unknown kind of red flag."],
+                                                 "buyer": ["Choose one from the list."]}
+    assert client_for(auditor_user).get(f"/api/v1/oversight/flags/?buyer={award.organization_id}").json()["count"] == 1
+    assert client_for(auditor_user).get(f"/api/v1/oversight/flags/?buyer={award.organization_id + 1000}").json()[
+        "count"] == 0
 
 
 # --- explanations in the reader's language ---------------------------------------------------------

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.errors import ValidationFailed
+from common.parsing import FieldErrors, read_row_id
 from common.spreadsheet import safe_row
 from config.api.permissions import IsOversight
 from marketplace.oversight import selectors
@@ -103,6 +104,7 @@ def _money(value) -> str | None:
 def _event(event) -> dict[str, Any]:
     return {"id": event.pk, "sequence": event.sequence, "occurred_at": event.occurred_at.isoformat(),
             "actor": event.actor_name, "organization": event.organization_name, "action": event.action,
+            "description": selectors.describe_event(event),
             "target_type": event.target_type, "target_id": event.target_id, "payload": event.payload,
             "hash": event.hash, "prev_hash": event.prev_hash}
 
@@ -214,16 +216,13 @@ class RedFlagListView(OversightMixin, APIView):
     @extend_schema(parameters=[OpenApiParameter("kind", OpenApiTypes.STR), OpenApiParameter("buyer", OpenApiTypes.INT)],
                    responses=OpenApiTypes.OBJECT)
     def get(self, request):
-        kind = request.query_params.get("kind", "")
-        buyer = request.query_params.get("buyer", "")
-        errors = {}
+        errors = FieldErrors()
+        kind = (request.query_params.get("kind") or "").strip()
         if kind and kind not in RedFlag.Kind.values:
-            errors["kind"] = [_("Unknown kind of red flag.")]
-        if buyer and not buyer.isdigit():
-            errors["buyer"] = [_("Enter a whole number.")]
-        if errors:
-            raise ValidationFailed(_("Some filters are not valid."), fields=errors)
-        flags = selectors.red_flags(user=request.user, kind=kind, buyer=int(buyer) if buyer else None)
+            errors.add("kind", "not_a_choice", _("Unknown kind of red flag."))
+        buyer = read_row_id(request.query_params.get("buyer"), field="buyer", errors=errors, required=False)
+        errors.raise_if_any(_("Some filters are not valid."))
+        flags = selectors.red_flags(user=request.user, kind=kind, buyer=buyer)
         paginator = LogPagination()
         page = paginator.paginate_queryset(flags, request, view=self)
         return paginator.get_paginated_response([{
