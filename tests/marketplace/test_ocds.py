@@ -453,9 +453,12 @@ def test_bad_parameters_are_refused_with_the_error_shape(api_client, world):
     assert (response.status_code, response.json()["error"]["code"]) == (400, "validation_error")
     response = api_client.get(URL, {"page_size": "5000"})
     assert (response.status_code, response.json()["error"]["fields"]) == (
-        400, {"page_size": ["Give a whole number from 1 to 1000."]})
+        400, {"page_size": ["Enter a whole number from 1 to 1000."]})
     response = api_client.get(URL, {"page": "x"})
-    assert (response.status_code, response.json()["error"]["fields"]) == (400, {"page": ["Give a whole number from 1."]})
+    assert (response.status_code, response.json()["error"]["fields"]) == (400, {"page": ["Enter a whole number."]})
+    response = api_client.get(URL, {"page": "0"})
+    assert (response.status_code, response.json()["error"]["fields"]) == (
+        400, {"page": ["Enter a whole number from 1 to 1000000."]})
     response = api_client.get(URL, {"page": "9"})
     assert (response.status_code, response.json()["error"]["code"]) == (404, "not_found")
 
