@@ -11,25 +11,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.errors import NotFound, ValidationFailed
+from common.parsing import read_integer
 from marketplace.ocds.releases import parse_since, release_package, release_page
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
+MAX_PAGE = 1_000_000  # far beyond any page there is: a larger number is refused, not looked up
 
 
-def _positive_int(params, name: str, default: int, maximum: int | None = None) -> int:
-    raw = params.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value < 1 or (maximum is not None and value > maximum):
-        message = _("Give a whole number from 1 to %(maximum)s.") % {"maximum": maximum} if maximum \
-            else _("Give a whole number from 1.")
-        raise ValidationFailed(message, fields={name: [message]})
-    return value
+def _page_number(params, name: str, default: int, maximum: int) -> int:
+    value = read_integer(params.get(name), field=name, low=1, high=maximum, required=False)
+    return default if value is None else value
 
 
 class OcdsReleasesView(APIView):
@@ -61,8 +53,8 @@ class OcdsReleasesView(APIView):
             except ValueError as error:
                 message = _("Give the date as YYYY-MM-DD or an ISO 8601 date-time.")
                 raise ValidationFailed(message, fields={"since": [message]}) from error
-        page = _positive_int(request.query_params, "page", 1)
-        page_size = _positive_int(request.query_params, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+        page = _page_number(request.query_params, "page", 1, MAX_PAGE)
+        page_size = _page_number(request.query_params, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
         result = release_page(since=since, page=page, page_size=page_size)
         if page > 1 and not result.releases:
             raise NotFound(_("There is no page %(page)s.") % {"page": page})

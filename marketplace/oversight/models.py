@@ -3,6 +3,8 @@
 A flag is derived data: ``marketplace.oversight.services.red_flags_refresh`` recomputes every rule and
 upserts one row per finding, keyed by ``key`` (rule + object), so running it twice adds nothing.
 A finding that no longer holds (e.g. thresholds changed) is marked cleared, not deleted.
+Its explanation is stored as a code and parameters and written in the reader's language when read
+(``marketplace.oversight.explanations``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from agreements.models import Organization
 from marketplace.competitions.models import Competition
 from marketplace.orders.models import CallOffOrder
+from marketplace.oversight.explanations import explanation_text
 from marketplace.selection.models import Award
 
 
@@ -33,7 +36,10 @@ class RedFlag(models.Model):
     award = models.ForeignKey(Award, on_delete=models.PROTECT, null=True, blank=True, related_name="red_flags")
     order = models.ForeignKey(CallOffOrder, on_delete=models.PROTECT, null=True, blank=True, related_name="red_flags")
     competition = models.ForeignKey(Competition, on_delete=models.PROTECT, null=True, blank=True, related_name="red_flags")
-    explanation = models.TextField(_("explanation"))
+    explanation_code = models.CharField(max_length=40, blank=True, default="")
+    explanation_params = models.JSONField(default=dict, blank=True)
+    # The explanation as it was stored (translated) before codes: shown only for a row without a code.
+    explanation = models.TextField(_("explanation"), blank=True, default="")
     details = models.JSONField(default=dict, blank=True)
     raised_at = models.DateTimeField(_("first raised"), auto_now_add=True)
     refreshed_at = models.DateTimeField(_("last confirmed"))
@@ -47,6 +53,11 @@ class RedFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.key})"
+
+    @property
+    def explanation_text(self) -> str:
+        """What the rule saw, in the active (the reader's) language."""
+        return explanation_text(self.explanation_code, self.explanation_params, fallback=self.explanation)
 
     @property
     def is_active(self) -> bool:

@@ -18,13 +18,13 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from audit.services import audit_record
 from catalog.models import ListingVersion
 from common.money import round_amount
 from marketplace.competitions.models import Competition, Quote
 from marketplace.orders.models import CallOffOrder, UsageRecord
+from marketplace.oversight.explanations import Code, explanation_text
 from marketplace.oversight.models import RedFlag
 from marketplace.selection.models import Award
 
@@ -65,19 +65,27 @@ def thresholds() -> dict[str, Any]:
 
 @dataclass
 class Finding:
+    """One finding of one rule. ``code`` and ``params`` (plain JSON values) are what is stored; the
+    explanation is written from them in the language of whoever reads it."""
+
     key: str
     kind: str
     buyer_id: int
-    explanation: str
+    code: str
+    params: dict[str, Any]
     supplier_id: int | None = None
     award_id: int | None = None
     order_id: int | None = None
     competition_id: int | None = None
     details: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def explanation(self) -> str:
+        return explanation_text(self.code, self.params)
 
-def _money(value: Decimal | None) -> str:
-    return "" if value is None else f"{value:,.2f}"
+
+def _amount(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
 
 
 # --- rules -------------------------------------------------------------------------------------
@@ -93,12 +101,10 @@ def find_not_lowest(limits: dict[str, Any]) -> list[Finding]:
         findings.append(Finding(
             key=f"not_lowest:award:{award.pk}", kind=RedFlag.Kind.NOT_LOWEST, buyer_id=award.organization_id,
             supplier_id=award.supplier_id, award_id=award.pk,
-            explanation=_(
-                "The buyer chose an option costing %(chosen)s %(currency)s when the lowest was %(lowest)s: "
-                "%(difference)s more. Read the reason given: \"%(reason)s\""
-            ) % {"chosen": _money(award.estimated_total), "lowest": _money(award.lowest_estimated_total),
-                 "difference": _money(award.price_difference), "currency": award.framework.currency,
-                 "reason": award.cheaper_option_reason or _("none recorded")},
+            code=Code.NOT_LOWEST,
+            params={"chosen": _amount(award.estimated_total), "lowest": _amount(award.lowest_estimated_total),
+                    "difference": _amount(award.price_difference), "currency": award.framework.currency,
+                    "reason": award.cheaper_option_reason},
             details={"estimated_total": str(award.estimated_total),
                      "lowest_estimated_total": str(award.lowest_estimated_total),
                      "price_difference": str(award.price_difference), "method": award.method},
@@ -121,10 +127,7 @@ def find_single_quote(limits: dict[str, Any]) -> list[Finding]:  # noqa: ARG001 
             key=f"single_quote:competition:{competition.pk}", kind=RedFlag.Kind.SINGLE_QUOTE,
             buyer_id=competition.organization_id, supplier_id=quote.supplier_id if quote else None,
             award_id=competition.award_id, competition_id=competition.pk,
-            explanation=_(
-                "Only one supplier quoted in the competition \"%(title)s\" (%(invited)s invited), so there was "
-                "no real price competition."
-            ) % {"title": competition.title, "invited": invited},
+            code=Code.SINGLE_QUOTE, params={"title": competition.title, "invited": invited},
             details={"invited": invited, "quotes": 1, "status": competition.status},
         ))
     return findings
@@ -147,10 +150,8 @@ def find_repeated_direct_awards(limits: dict[str, Any]) -> list[Finding]:
                 findings.append(Finding(
                     key=f"repeated_direct_awards:award:{award.pk}", kind=RedFlag.Kind.REPEATED_DIRECT_AWARDS,
                     buyer_id=buyer_id, supplier_id=supplier_id, award_id=award.pk,
-                    explanation=_(
-                        "This buyer directly awarded the same supplier %(count)s times within %(days)s days "
-                        "(more than %(maximum)s). Repeated direct awards can hide a preferred supplier."
-                    ) % {"count": len(in_window), "days": window.days, "maximum": maximum},
+                    code=Code.REPEATED_DIRECT_AWARDS,
+                    params={"count": len(in_window), "days": window.days, "maximum": maximum},
                     details={"awards": [other.pk for other in in_window], "count": len(in_window)},
                 ))
     return findings
@@ -178,13 +179,10 @@ def find_split_purchases(limits: dict[str, Any]) -> list[Finding]:
                 findings.append(Finding(
                     key=f"split_purchases:order:{order.pk}", kind=RedFlag.Kind.SPLIT_PURCHASES,
                     buyer_id=buyer_id, supplier_id=supplier_id, order_id=order.pk, award_id=order.award_id,
-                    explanation=_(
-                        "%(count)s orders from this buyer to the same supplier within %(days)s days each stay "
-                        "below %(threshold)s %(currency)s but together come to %(total)s (%(references)s). "
-                        "The purchase may have been split to stay under a limit."
-                    ) % {"count": len(in_window), "days": window.days, "threshold": _money(threshold),
-                         "currency": order.framework.currency, "total": _money(total),
-                         "references": ", ".join(other.reference for other in in_window)},
+                    code=Code.SPLIT_PURCHASES,
+                    params={"count": len(in_window), "days": window.days, "threshold": _amount(threshold),
+                            "currency": order.framework.currency, "total": _amount(total),
+                            "references": ", ".join(other.reference for other in in_window)},
                     details={"orders": [other.pk for other in in_window], "total": str(total),
                              "threshold": str(threshold)},
                 ))
@@ -205,13 +203,10 @@ def find_cap_raised(limits: dict[str, Any]) -> list[Finding]:
             findings.append(Finding(
                 key=f"cap_raised:order:{order.pk}", kind=RedFlag.Kind.CAP_RAISED, buyer_id=order.buyer_id,
                 supplier_id=order.supplier_id, order_id=order.pk, award_id=order.award_id,
-                explanation=_(
-                    "The cap of order %(reference)s was raised from %(original)s to %(highest)s %(currency)s "
-                    "(%(percent)s%% more; red flag above %(limit)s%%). A large raise may amount to a new purchase "
-                    "without a new selection."
-                ) % {"reference": order.reference, "original": _money(order.original_cap),
-                     "highest": _money(highest), "currency": order.framework.currency,
-                     "percent": f"{raised:.0f}", "limit": f"{share * 100:.0f}"},
+                code=Code.CAP_RAISED,
+                params={"reference": order.reference, "original": _amount(order.original_cap),
+                        "highest": _amount(highest), "currency": order.framework.currency,
+                        "percent": f"{raised:.0f}", "limit": f"{share * 100:.0f}"},
                 details={"original_cap": str(order.original_cap), "highest_cap": str(highest),
                          "amendments": order.cap_amendments.count()},
             ))
@@ -236,12 +231,10 @@ def find_late_usage(limits: dict[str, Any]) -> list[Finding]:
         findings.append(Finding(
             key=f"late_usage:order:{order.pk}", kind=RedFlag.Kind.LATE_USAGE, buyer_id=order.buyer_id,
             supplier_id=order.supplier_id, order_id=order.pk, award_id=order.award_id,
-            explanation=_(
-                "%(count)s usage records worth %(amount)s %(currency)s were posted within %(days)s days of the end "
-                "of order %(reference)s (ends %(end)s), %(after)s of them after it ended. Late usage can be a way "
-                "to use up the cap."
-            ) % {"count": len(late), "amount": _money(amount), "currency": order.framework.currency, "days": days,
-                 "reference": order.reference, "end": order.end_date.isoformat(), "after": after_end},
+            code=Code.LATE_USAGE,
+            params={"count": len(late), "amount": _amount(amount), "currency": order.framework.currency,
+                    "days": days, "reference": order.reference, "end": order.end_date.isoformat(),
+                    "after": after_end},
             details={"records": [record.pk for record in late], "amount": str(amount), "after_end": after_end,
                      "end_date": order.end_date.isoformat()},
         ))
@@ -272,11 +265,9 @@ def find_price_raised_before_award(limits: dict[str, Any]) -> list[Finding]:
         findings.append(Finding(
             key=f"price_raised_before_award:award:{award.pk}", kind=RedFlag.Kind.PRICE_RAISED_BEFORE_AWARD,
             buyer_id=award.organization_id, supplier_id=award.supplier_id, award_id=award.pk,
-            explanation=_(
-                "The supplier's price for \"%(title)s\" was %(before)s per %(unit)s (version %(old)s) within %(days)s "
-                "days before the award and %(after)s (version %(new)s) when it was awarded."
-            ) % {"title": awarded.title, "before": lowest.unit_price, "after": awarded.unit_price,
-                 "unit": awarded.unit, "old": lowest.number, "new": awarded.number, "days": window.days},
+            code=Code.PRICE_RAISED_BEFORE_AWARD,
+            params={"title": awarded.title, "before": str(lowest.unit_price), "after": str(awarded.unit_price),
+                    "unit": awarded.unit, "old": lowest.number, "new": awarded.number, "days": window.days},
             details={"listing": awarded.listing_id, "awarded_version": awarded.pk, "earlier_version": lowest.pk,
                      "earlier_price": str(lowest.unit_price), "awarded_price": str(awarded.unit_price)},
         ))
@@ -326,7 +317,8 @@ def red_flags_refresh(*, now=None) -> RefreshResult:
         values = {
             "kind": finding.kind, "buyer_id": finding.buyer_id, "supplier_id": finding.supplier_id,
             "award_id": finding.award_id, "order_id": finding.order_id, "competition_id": finding.competition_id,
-            "explanation": finding.explanation, "details": finding.details,
+            "explanation_code": finding.code, "explanation_params": finding.params, "explanation": "",
+            "details": finding.details,
         }
         flag = existing.get(key)
         if flag is None:

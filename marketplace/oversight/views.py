@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from celery.result import EagerResult
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -22,6 +23,7 @@ from common.forms import TypedNumbers
 from marketplace.oversight import selectors
 from marketplace.oversight.api.views import log_export_response
 from marketplace.oversight.models import RedFlag
+from marketplace.oversight.tasks import refresh_red_flags
 from marketplace.selection.models import Award
 
 FILTER_KEYS = ("buyer", "supplier", "framework", "lot", "date_from", "date_to", "value_min", "value_max", "method",
@@ -111,10 +113,6 @@ def selection_trail_check(request, pk):
 def red_flags_check_now(request):
     """Recompute the red flags now instead of waiting for the hourly task (the same task, so the same
     rules and audit event). With eager tasks (the embedded default) the result is shown at once."""
-    from celery.result import EagerResult
-
-    from marketplace.oversight.tasks import refresh_red_flags
-
     _require_oversight(request)
     result = refresh_red_flags.delay()
     if isinstance(result, EagerResult):

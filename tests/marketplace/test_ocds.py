@@ -32,7 +32,8 @@ from tests.marketplace.factories_orders import AwardFactory, ListingVersionFacto
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/ocds/releases/"
-OCDS_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "ocds-1.1.5"
+# The schemas vendored in the repository (marketplace/ocds/schema/NOTICE says where they come from).
+OCDS_DIR = Path(ocds.__file__).resolve().parent / "schema"
 RELEASE_SCHEMA_URL = "https://standard.open-contracting.org/schema/1__1__5/release-schema.json"
 
 
@@ -52,12 +53,26 @@ def merge_patch(target, patch):
     return result
 
 
+def declared_extensions() -> list[str]:
+    """The extensions' names as the package declares them: ``.../ocds_techniques_extension/...`` → ``ocds_techniques``."""
+    return [url.split("/")[4].removesuffix("_extension") for url in ocds.EXTENSIONS]
+
+
+def test_the_vendored_schema_has_each_declared_extension_and_nothing_else():
+    assert declared_extensions() == ["ocds_techniques", "ocds_competitive"]
+    assert sorted(path.name for path in (OCDS_DIR / "extensions").iterdir()) == sorted(declared_extensions())
+    assert sorted(str(path.relative_to(OCDS_DIR)) for path in OCDS_DIR.rglob("*") if path.is_file()) == [
+        "LICENSE", "NOTICE", "extensions/ocds_competitive/release-schema.json",
+        "extensions/ocds_techniques/release-schema.json", "release-package-schema.json", "release-schema.json",
+    ]
+    assert json.loads((OCDS_DIR / "release-schema.json").read_text())["id"] == RELEASE_SCHEMA_URL
+    assert "Apache License" in (OCDS_DIR / "LICENSE").read_text()
+
+
 @pytest.fixture(scope="module")
 def package_validator():
-    if not OCDS_DIR.is_dir():
-        pytest.skip(f"OCDS 1.1.5 schema folder not found at {OCDS_DIR.resolve()} (clone shared/ beside the repo)")
     release_schema = json.loads((OCDS_DIR / "release-schema.json").read_text())
-    for extension in ("ocds_techniques", "ocds_competitive"):
+    for extension in declared_extensions():
         release_schema = merge_patch(
             release_schema, json.loads((OCDS_DIR / "extensions" / extension / "release-schema.json").read_text())
         )
@@ -438,9 +453,12 @@ def test_bad_parameters_are_refused_with_the_error_shape(api_client, world):
     assert (response.status_code, response.json()["error"]["code"]) == (400, "validation_error")
     response = api_client.get(URL, {"page_size": "5000"})
     assert (response.status_code, response.json()["error"]["fields"]) == (
-        400, {"page_size": ["Give a whole number from 1 to 1000."]})
+        400, {"page_size": ["Enter a whole number from 1 to 1000."]})
     response = api_client.get(URL, {"page": "x"})
-    assert (response.status_code, response.json()["error"]["fields"]) == (400, {"page": ["Give a whole number from 1."]})
+    assert (response.status_code, response.json()["error"]["fields"]) == (400, {"page": ["Enter a whole number."]})
+    response = api_client.get(URL, {"page": "0"})
+    assert (response.status_code, response.json()["error"]["fields"]) == (
+        400, {"page": ["Enter a whole number from 1 to 1000000."]})
     response = api_client.get(URL, {"page": "9"})
     assert (response.status_code, response.json()["error"]["code"]) == (404, "not_found")
 

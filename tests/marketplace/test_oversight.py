@@ -12,12 +12,13 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from agreements.models import Membership, Organization
 from audit.models import AuditEvent
 from marketplace.competitions import services as competition_services
 from marketplace.oversight.models import RedFlag
+from marketplace.oversight.selectors.trail_events import payload_in_words
 from marketplace.oversight.services import red_flags_refresh
 from marketplace.selection.models import Award, SearchSnapshotEntry
 from tests.conftest import client_for
@@ -178,8 +179,8 @@ def test_bad_filters_are_a_400_with_fields(log_world, auditor_user):
                                                    "method": "auction", "sort": "price", "flag": "bogus"})
     assert response.status_code == 400
     assert response.json()["error"]["fields"] == {
-        "buyer": ["Enter a whole number."], "date_from": ["Enter a date as YYYY-MM-DD."],
-        "value_min": ["Enter an amount, e.g. 1500.00."], "method": ["Choose direct or competition."],
+        "buyer": ["Choose one from the list."], "date_from": ["Enter a date as YYYY-MM-DD."],
+        "value_min": ["Enter a number, such as 1500.00."], "method": ["Choose direct or competition."],
         "flag": ["Choose a kind of red flag, any or none."],
         "sort": ["Sort by one of: date, -date, value, -value, buyer, -buyer, supplier, -supplier."],
     }
@@ -190,6 +191,12 @@ def test_bad_filters_are_a_400_with_fields(log_world, auditor_user):
     assert huge.status_code == 400 and "Choose one from the list." in huge.content.decode()
     assert client_for(auditor_user).get(LOG, {"supplier": "0"}).json()["error"]["fields"] == {
         "supplier": ["Choose one from the list."]}
+    assert client_for(auditor_user).get(LOG, {"value_max": "10.123", "lot": "-1"}).json()["error"] == {
+        "code": "validation_error", "message": "Some filters are not valid.",
+        "fields": {"lot": ["Choose one from the list."], "value_max": ["Enter a number with at most 2 decimal places."]}}
+    # 0 is a bound like any other (no-awards have no value, so no value bound keeps them).
+    assert ids(client_for(auditor_user).get(LOG, {"value_min": "0", "value_max": "1e9"})) == [
+        pk for pk in ids(client_for(auditor_user).get(LOG)) if pk != log_world["no_award"].pk]
 
 
 def test_csv_and_json_exports_follow_the_filters(story, log_world, auditor_user):
@@ -257,6 +264,32 @@ def test_trail_api_has_every_step_with_its_events(story, auditor_user):
     stored = AuditEvent.objects.get(action="search.frozen")
     assert (frozen["sequence"], frozen["hash"], frozen["prev_hash"], frozen["actor"]) == (
         stored.sequence, stored.hash, stored.prev_hash, story["buyer"].username)
+
+
+def test_trail_events_are_described_from_their_codes_in_the_readers_language(story, auditor_user):
+    award = story["award"]
+
+    body = client_for(auditor_user).get(f"{LOG}{award.pk}/", HTTP_ACCEPT_LANGUAGE="en").json()
+
+    described = {step["key"]: [event["description"] for event in step["events"]] for step in body["steps"]}
+    assert described == {
+        "requirement": ["Requirement written"], "search": ["Search saved", "Search ended and its results frozen"],
+        "award": ["Award made"],
+        "order": ["Call-off order drafted (method: Direct award from a frozen search)", "Order activated",
+                  "Cap amended (status: Active)"],
+    }
+    order_events = body["steps"][-1]["events"]
+    assert (order_events[0]["payload"]["method"], order_events[2]["payload"]["status_before"]) == ("direct", "active")
+    html = page_client(auditor_user).get(f"/oversight/selections/{award.pk}/").content.decode()
+    assert "<td>Cap amended (status: Active)</td>" in html
+    with translation.override("es"):
+        spanish = payload_in_words("marketplace.callofforder", {"status_before": "active", "status_after": "terminated",
+                                                                "method": "direct"})
+    assert "Activa → Terminado" in spanish[0] and "Adjudicación directa desde una búsqueda cerrada" in spanish[1]
+    assert payload_in_words("marketplace.competition", {"from": "closed", "to": "cancelled", "method": "weighted",
+                                                        "price_weight": 60}) == [
+        "status: Closed (quotes opened) → Cancelled", "method: Price and quality, weighted", "price weight: 60%"]
+    assert payload_in_words("marketplace.competition", {"from": "someday"}) == ["status: someday"]
 
 
 def test_trail_of_a_competition_shows_quotes_and_scores_after_the_deadline(auditor_user, buyer_user, supplier_user,

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from html import unescape as html_unescape
 
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from agreements.models import Organization
 from audit.models import AuditEvent
@@ -392,4 +393,60 @@ def test_flags_api_lists_explanations_with_trail_links_for_oversight_only(audito
     assert body["results"][0]["trail"] == f"/api/v1/oversight/selections/{award.pk}/"
     assert body["results"][0]["title"] == "Award not to the lowest estimated total"
     assert client_for(buyer_user).get("/api/v1/oversight/flags/").status_code == 403
-    assert client_for(auditor_user).get("/api/v1/oversight/flags/?kind=bogus").status_code == 400
+    refused = client_for(auditor_user).get("/api/v1/oversight/flags/?kind=bogus&buyer=x")
+    assert refused.status_code == 400
+    assert refused.json()["error"]["fields"] == {"kind": ["Unknown kind of red flag."],
+                                                 "buyer": ["Choose one from the list."]}
+    assert client_for(auditor_user).get(f"/api/v1/oversight/flags/?buyer={award.organization_id}").json()["count"] == 1
+    assert client_for(auditor_user).get(f"/api/v1/oversight/flags/?buyer={award.organization_id + 1000}").json()[
+        "count"] == 0
+
+
+# --- explanations in the reader's language ---------------------------------------------------------
+
+ENGLISH_NOT_LOWEST = ('The buyer chose an option costing 2,000.00 PEN when the lowest was 1,800.00: 200.00 more. '
+                      'Read the reason given: "none recorded"')
+SPANISH_NOT_LOWEST = ("La entidad compradora eligió una opción que cuesta 2.000,00 PEN cuando la menor era 1.800,00: "
+                      '200,00 más. Lea el motivo indicado: "ninguno registrado"')
+
+
+def test_a_flag_raised_in_spanish_reads_in_each_readers_language(auditor_user):
+    award = AwardFactory(estimated_total=Decimal("2000.00"), lowest_estimated_total=Decimal("1800.00"),
+                         price_difference=Decimal("200.00"), cheaper_option_reason="")
+    with translation.override("es"):
+        red_flags_refresh()
+
+    flag = RedFlag.objects.get(award=award)
+    # Stored as a code and plain values, never as a sentence in the language active when it was raised.
+    assert (flag.explanation_code, flag.explanation) == ("not_lowest", "")
+    assert flag.explanation_params == {"chosen": "2000.00", "lowest": "1800.00", "difference": "200.00",
+                                       "currency": "PEN", "reason": ""}
+    api = client_for(auditor_user)
+    english = api.get("/api/v1/oversight/flags/", HTTP_ACCEPT_LANGUAGE="en").json()["results"]
+    spanish = api.get("/api/v1/oversight/flags/", HTTP_ACCEPT_LANGUAGE="es").json()["results"]
+    assert [row["explanation"] for row in english] == [ENGLISH_NOT_LOWEST]
+    assert [row["explanation"] for row in spanish] == [SPANISH_NOT_LOWEST]
+    trail = api.get(f"/api/v1/oversight/selections/{award.pk}/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert trail["flags"] == [{"kind": "not_lowest", "explanation": ENGLISH_NOT_LOWEST}]
+
+    for language, expected, other in (("en", ENGLISH_NOT_LOWEST, SPANISH_NOT_LOWEST),
+                                      ("es", SPANISH_NOT_LOWEST, ENGLISH_NOT_LOWEST)):
+        page = Client(HTTP_ACCEPT_LANGUAGE=language)
+        page.force_login(auditor_user)
+        html = html_unescape(page.get("/oversight/flags/").content.decode())
+        assert expected in html and other not in html
+
+
+def test_a_flag_stored_before_codes_shows_its_stored_text(auditor_user):
+    award = AwardFactory(estimated_total=Decimal("2.00"), lowest_estimated_total=Decimal("1.00"),
+                         price_difference=Decimal("1.00"))
+    red_flags_refresh()
+    RedFlag.objects.filter(award=award).update(explanation_code="", explanation_params={},
+                                               explanation="Texto guardado antes de los códigos.")
+
+    body = client_for(auditor_user).get("/api/v1/oversight/flags/", HTTP_ACCEPT_LANGUAGE="en").json()
+
+    assert [row["explanation"] for row in body["results"]] == ["Texto guardado antes de los códigos."]
+    red_flags_refresh()  # the next refresh stores the code, and the stored text is no longer needed
+    assert RedFlag.objects.get(award=award).explanation_code == "not_lowest"
+    assert RedFlag.objects.get(award=award).explanation == ""
