@@ -190,6 +190,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets whose field names ("status", "method") repeat across models: one stable enum name each,
+    # so `spectacular --fail-on-warn` passes and generated clients do not get hash-suffixed names.
+    "ENUM_NAME_OVERRIDES": {
+        "CompetitionMethodEnum": "marketplace.competitions.models.Competition.Method",
+        "RequirementStatusEnum": "marketplace.selection.models.Requirement.Status",
+        "SavedSearchStatusEnum": "marketplace.selection.models.SavedSearch.Status",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.api.schema.add_error_responses",

@@ -1,4 +1,3 @@
-import os
 
 import pytest
 from django.db import connection
@@ -8,10 +7,27 @@ from rest_framework.test import APIClient
 from agreements.models import Membership, Organization
 from tests.factories import AdmissionFactory, CeilingPriceFactory, FrameworkFactory, LotFactory, member
 
-requires_postgres = pytest.mark.skipif(
-    not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")),
-    reason="needs PostgreSQL (row locks, triggers, full-text search): set DATABASE_URL; CI does",
-)
+POSTGRES_ONLY_REASON = "needs PostgreSQL (row locks, triggers, full-text search): set DATABASE_URL; CI does"
+
+# A PostgreSQL-only test carries the `postgres` marker, so `pytest -m postgres` selects exactly those; off
+# PostgreSQL the hook below skips them with POSTGRES_ONLY_REASON (tests/test_suite_markers.py proves both).
+requires_postgres = pytest.mark.postgres
+
+
+def postgres_skip_reason(vendor: str) -> str | None:
+    """Why a `postgres` test cannot run on the configured database (None: it runs)."""
+    return None if vendor == "postgresql" else POSTGRES_ONLY_REASON
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Skip `postgres` tests off PostgreSQL. First, before `-m` deselects: every item gets its skip."""
+    reason = postgres_skip_reason(connection.vendor)
+    if reason is None:
+        return
+    for item in items:
+        if item.get_closest_marker("postgres") is not None:
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture(autouse=True)

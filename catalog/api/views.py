@@ -53,7 +53,7 @@ class ListingCollectionView(APIView):
             ("category", "Need category id (includes descendants)"), ("supplier", "Supplier organization id"),
             ("price_max", "Maximum unit price"), ("in_stock", "true to hide out-of-stock goods"),
             ("sort", "relevance, price, -price or newest"), ("page", "Page number"), ("page_size", "At most 100"))],
-        responses=OpenApiTypes.OBJECT,
+        responses=OpenApiTypes.OBJECT, operation_id="listings_list",
         description="Search published listings. Any attribute key (e.g. data_location) filters too; repeat a key "
                     "to OR values. Facets count each value with every other filter applied but its own.",
     )
@@ -92,6 +92,7 @@ class ListingDetailView(APIView):
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
 
+    @extend_schema(operation_id="listings_retrieve")
     def get(self, request, pk):
         return listing_response(request, listing_get(user=request.user, listing_id=pk))
 

@@ -1,31 +1,76 @@
 """Headless Chromium (Debian's package) driven by Playwright against pytest-django's live server.
 
+The browser tests run unless `SKIP_BROWSER=1` is set; without Chromium (or Playwright) they fail with
+a message saying how to get it, so a run that should have driven the pages cannot pass without them.
+
 Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls from such a
 thread unless told it is safe, which it is here (one test thread, no concurrent coroutines).
 """
 
+from __future__ import annotations
+
+import importlib.util
 import os
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+BROWSER_DIR = Path(__file__).resolve().parent
+ARTIFACTS = BROWSER_DIR.parents[1] / "test-artifacts"
+SKIP_REASON = "SKIP_BROWSER=1 is set: the browser tests are not run"
 
-pytestmark = pytest.mark.browser
+
+def find_chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def browser_refusal(environ: Mapping[str, str], *, chromium: str | None, playwright: bool) -> tuple[str, str] | None:
+    """("skip", why) when asked to skip, ("fail", why and how to fix) when the tools are missing, else None."""
+    if environ.get("SKIP_BROWSER") == "1":
+        return "skip", SKIP_REASON
+    missing = [name for name, present in (("Chromium", chromium), ("Playwright", playwright)) if not present]
+    if missing:
+        return "fail", (
+            f"{' and '.join(missing)} not installed, so the browser tests cannot run. Run scripts/ensure-chromium "
+            "as root (it installs Debian's chromium package; Playwright is in requirements-dev.txt), or set "
+            "SKIP_BROWSER=1 to skip the browser tests."
+        )
+    return None
+
+
+def _playwright_installed() -> bool:
+    return importlib.util.find_spec("playwright") is not None
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test under tests/browser carries the `browser` marker; with SKIP_BROWSER=1 each is skipped."""
+    skipping = os.environ.get("SKIP_BROWSER") == "1"
+    for item in items:
+        if BROWSER_DIR not in Path(str(item.path)).parents:
+            continue
+        item.add_marker(pytest.mark.browser)
+        if skipping:
+            item.add_marker(pytest.mark.skip(reason=SKIP_REASON))
 
 
 @pytest.fixture(scope="session")
 def browser():
-    if not CHROMIUM:
-        pytest.skip("Chromium is not installed (scripts/ensure-chromium installs Debian's package as root)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in requirements-dev.txt")
+    refusal = browser_refusal(os.environ, chromium=find_chromium(), playwright=_playwright_installed())
+    if refusal is not None:
+        action, message = refusal
+        if action == "skip":
+            pytest.skip(message)
+        pytest.fail(message, pytrace=False)
+    chromium = find_chromium()
+    from playwright import sync_api  # here, so that a missing Playwright fails with the message above
+
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
+            executable_path=chromium,
             headless=True,
             args=[
                 "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -49,7 +49,7 @@ class LogPagination(PageNumberPagination):
 
 
 class SelectionLogView(OversightMixin, APIView):
-    @extend_schema(parameters=LOG_PARAMETERS, responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=LOG_PARAMETERS, responses=OpenApiTypes.OBJECT, operation_id="oversight_selections_list")
     def get(self, request):
         filters = selectors.parse_log_filters(request.query_params)
         queryset = selectors.selection_log(user=request.user, filters=filters)
@@ -228,7 +228,7 @@ def trail_as_dict(trail: selectors.Trail) -> dict[str, Any]:
 
 
 class SelectionTrailView(OversightMixin, APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=OpenApiTypes.OBJECT, operation_id="oversight_selections_retrieve")
     def get(self, request, pk):
         return Response(trail_as_dict(selectors.selection_trail(user=request.user, award_id=pk)))
 
