@@ -4,7 +4,10 @@ Each ``read_*`` turns text (an API body, a form's cleaned data) into its input w
 ``common.parsing``, so numbers, dates and texts follow the project's one set of rules: a budget or
 cap is an amount (more than 0, 2 decimals), a quantity more than 0 with up to 6 decimals, a period
 (and an award's order term) may end on the day it starts, never before. Refusals are collected
-field by field (``criteria.0.text``) and raised together as one ``ValidationFailed``.
+field by field (``criteria.0.text``) and raised together as one ``ValidationFailed``. The rules that
+need the database (a lot of the chosen framework, a criterion that fits its catalog question) are
+the services', checked once the values are readable; the services check the values again, so a
+caller that builds an input by hand gets the same refusals.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from common.parsing import (
     read_row_id,
     read_text,
 )
+from marketplace.selection.models import RequirementCriterion
 
 CRITERION_TEXT = 300  # a requirement line is one sentence
 UNIT_TEXT = 50
@@ -57,7 +61,7 @@ class CriterionInput:
     importance: str
     text: str
     attribute_key: str = ""
-    operator: str = "text"
+    operator: str = RequirementCriterion.Operator.FREE_TEXT
     expected: Expected = None
 
 
@@ -124,7 +128,7 @@ def read_criterion(data: Mapping, *, errors: FieldErrors | None = None, prefix: 
                        message=_("Describe the requirement in words.")),
         attribute_key=read_text(data.get("attribute_key"), field=f"{prefix}attribute_key", errors=collector,
                                 required=False, max_length=MAX_SHORT_TEXT),
-        operator=str(data.get("operator") or "text").strip(),
+        operator=str(data.get("operator") or RequirementCriterion.Operator.FREE_TEXT).strip(),
         expected=_read_expected(data.get("expected"), field=f"{prefix}expected", errors=collector),
     )
     if errors is None:

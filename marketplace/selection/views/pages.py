@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 from catalog.selectors import search_hits_all
 from common.errors import DomainError, NotFound
 from marketplace.selection import selectors
-from marketplace.selection.models import SavedSearch
+from marketplace.selection.models import Requirement, SavedSearch
 from marketplace.selection.services.access import requirement_check_editable
 
 
-def editable(request, requirement) -> bool:
+def editable(request, requirement: Requirement) -> bool:
     """Whether this user may change the requirement now (the service's rule, asked before offering forms)."""
     if not selectors.can_act_on(user=request.user, requirement=requirement):
         return False
@@ -28,21 +28,21 @@ def editable(request, requirement) -> bool:
     return True
 
 
-def requirement_or_404(request, pk):
+def requirement_or_404(request, pk: int) -> Requirement:
     try:
         return selectors.requirement_get(user=request.user, requirement_id=pk)
     except NotFound:
         raise Http404(_("No such requirement.")) from None
 
 
-def search_or_404(request, pk):
+def search_or_404(request, pk: int) -> SavedSearch:
     try:
         return selectors.search_get(user=request.user, search_id=pk)
     except NotFound:
         raise Http404(_("No such saved search.")) from None
 
 
-def require_actor(request, requirement) -> None:
+def require_actor(request, requirement: Requirement) -> None:
     if not selectors.can_act_on(user=request.user, requirement=requirement):
         raise PermissionDenied(_("Oversight users can read selections but cannot change them."))
 
@@ -60,14 +60,12 @@ def catalog_results_url(query: dict) -> str:
     return "/catalog/?" + urlencode(pairs)
 
 
-
 def current_count(search: SavedSearch) -> tuple[int | None, str]:
     try:
         total, _hits = search_hits_all(query=dict(search.query), limit=1)
     except DomainError as error:
         return None, error.message
     return total, ""
-
 
 
 def download(content: bytes, content_type: str, filename: str) -> HttpResponse:
