@@ -58,9 +58,11 @@ REQUIREMENT_FIELDS = {"title": "title", "framework": "framework_id", "lot": "lot
 
 
 def _body(request) -> Mapping:
+    """The request's JSON object; a list or a scalar is refused (400), never read as fields."""
     if not isinstance(request.data, Mapping):
         raise ValidationFailed(_("Send a JSON object."), code="not_an_object")
     return request.data
+
 
 class OversightReadsOnly(BasePermission):
     """Oversight users read; any write is refused before the request body is even looked at."""
@@ -102,7 +104,6 @@ def _frozen(search: SavedSearch) -> SavedSearch:
         raise Conflict(_("End the search first: only an ended search has a fixed set of results."),
                        code="search_not_frozen")
     return search
-
 
 
 class RequirementListCreateView(generics.ListAPIView):
