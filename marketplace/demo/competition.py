@@ -20,6 +20,7 @@ from marketplace.business_days import earliest_deadline
 from marketplace.competitions import services as competitions
 from marketplace.competitions.selectors import listings_for_quote_line
 from marketplace.selection import services as selection
+from marketplace.selection.inputs import EstimateInput, RequirementInput
 from marketplace.selection.models import Requirement
 
 DEMO_TITLE = "Paper and toner for the regional offices"
@@ -42,10 +43,12 @@ def seed_competition(out) -> None:
     lines = [(unit, quantity) for unit, quantity in LINES if unit in ceilings]
     start = max(timezone.localdate(), framework.start_date)
     requirement = selection.requirement_create(
-        actor=buyer, title=DEMO_TITLE, framework_id=framework.pk, lot_id=lot.pk,
-        description="Paper and toner cartridges for the twelve regional offices for the next quarter.",
-        budget="30000.00", period_start=start, period_end=min(start + timedelta(days=90), framework.end_date),
-        estimates=[{"unit": unit, "quantity": quantity} for unit, quantity in lines],
+        actor=buyer, details=RequirementInput(
+            title=DEMO_TITLE, framework_id=framework.pk, lot_id=lot.pk,
+            description="Paper and toner cartridges for the twelve regional offices for the next quarter.",
+            budget=Decimal("30000.00"), period_start=start,
+            period_end=min(start + timedelta(days=90), framework.end_date)),
+        estimates=[EstimateInput(unit=unit, quantity=Decimal(quantity)) for unit, quantity in lines],
     )
     deadline = earliest_deadline(timezone.now(), framework.min_quotation_business_days) + timedelta(hours=1)
     competition = competitions.competition_create(

@@ -7,13 +7,18 @@ the same as a buyer's. Idempotent: skipped when the demo requirement exists.
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from agreements.models import FrameworkAgreement
+from agreements.models import FrameworkAgreement, Membership
+from agreements.services import membership_add
 from catalog.models import NeedCategory
+from catalog.selectors import search_hits_all
+from marketplace.demo.agreements import DEMO_PASSWORD
 from marketplace.selection import services
+from marketplace.selection.inputs import CriterionInput, DirectAwardInput, EstimateInput, RequirementInput
 from marketplace.selection.models import Award, Requirement
 from marketplace.selection.selectors import attribute_definitions_for, comparison_build
 
@@ -27,18 +32,16 @@ NARROWING = [("data_location", "peru"), ("support_hours", "24x7"), ("certificati
              ("data_export", "true"), ("open_api", "true"), ("deployment_model", "private")]
 
 CRITERIA = [
-    {"importance": "essential", "attribute_key": "data_location", "operator": "includes", "expected": "peru",
-     "text": "Data is stored in Peru"},
-    {"importance": "essential", "operator": "text", "text": "Support in Spanish"},
-    {"importance": "desired", "attribute_key": "certifications", "operator": "includes", "expected": ["iso27001"],
-     "text": "ISO/IEC 27001 certified"},
-    {"importance": "desired", "attribute_key": "open_api", "operator": "equals", "expected": True, "text": "Open API"},
+    CriterionInput(importance="essential", attribute_key="data_location", operator="includes", expected="peru",
+                   text="Data is stored in Peru"),
+    CriterionInput(importance="essential", operator="text", text="Support in Spanish"),
+    CriterionInput(importance="desired", attribute_key="certifications", operator="includes", expected=["iso27001"],
+                   text="ISO/IEC 27001 certified"),
+    CriterionInput(importance="desired", attribute_key="open_api", operator="equals", expected=True, text="Open API"),
 ]
 
 
 def seed_selection(out) -> None:
-    from catalog.selectors import search_hits_all
-
     buyer = get_user_model().objects.filter(username="buyer").first()
     framework = FrameworkAgreement.objects.filter(reference="FA-2026-CLOUD").first()
     if buyer is None or framework is None:
@@ -66,16 +69,17 @@ def seed_selection(out) -> None:
         out(f"  skipped: the demo search finds {total} listings")
         return
     priced_units = set(lot.ceiling_prices.values_list("unit", flat=True))
-    estimates = [{"unit": unit, "quantity": quantity} for unit, quantity in ESTIMATES if unit in priced_units] or [
-        {"unit": hits[0].unit, "quantity": "8760"}]
+    estimates = [EstimateInput(unit=unit, quantity=Decimal(quantity)) for unit, quantity in ESTIMATES
+                 if unit in priced_units] or [EstimateInput(unit=hits[0].unit, quantity=Decimal("8760"))]
     known_keys = tuple(attribute_definitions_for(lot_id=lot.pk))
     start = max(timezone.localdate(), framework.start_date)
     end = min(start + timedelta(days=180), framework.end_date)
     requirement = services.requirement_create(
-        actor=buyer, title=DEMO_TITLE, framework_id=framework.pk, lot_id=lot.pk,
-        description="Virtual machines and storage for the records system, hosted in Peru.",
-        budget="50000.00", period_start=start, period_end=end,
-        criteria=[item for item in CRITERIA if item.get("attribute_key", "") in ("", *known_keys)],
+        actor=buyer, details=RequirementInput(
+            title=DEMO_TITLE, framework_id=framework.pk, lot_id=lot.pk,
+            description="Virtual machines and storage for the records system, hosted in Peru.",
+            budget=Decimal("50000.00"), period_start=start, period_end=end),
+        criteria=[item for item in CRITERIA if item.attribute_key in ("", *known_keys)],
         estimates=estimates,
     )
     search = services.search_save(actor=buyer, name="Peru hosting, 24x7", query=query, requirement_id=requirement.pk)
@@ -87,12 +91,12 @@ def seed_selection(out) -> None:
         services.award_none(actor=buyer, search_id=search.pk, reason="Nothing found meets every essential requirement.")
         out(f"  requirement, ended search ({search.result_count} results) and a no-award")
         return
-    award, order = services.award_direct(
-        actor=buyer, search_id=search.pk, listing_version_id=chosen.entry.listing_version_id,
+    award, order = services.award_direct(actor=buyer, search_id=search.pk, award=DirectAwardInput(
+        listing_version_id=chosen.entry.listing_version_id,
         justification="Lowest estimated total among the options that keep data in Peru.",
         cheaper_option_reason="" if not comparison.cheaper_option_needed(chosen) else "Only compliant option priced per unit.",
-        cap="20000.00", start=start, end=end,
-    )
+        cap=Decimal("20000.00"), start=start, end=end,
+    ))
     out(f"  requirement, ended search ({search.result_count} results), award to {award.supplier.name}"
         + (f", draft order {order.pk}" if order is not None else ""))
     contractor_login(award.supplier)
@@ -104,10 +108,6 @@ CONTRACTOR = "contractor"
 def contractor_login(supplier) -> None:
     """A demo login at whichever supplier won the demo award (the search decides who), so the
     order can be tried from both sides: the approver activates it, the contractor posts usage."""
-    from agreements.models import Membership
-    from agreements.services import membership_add
-    from marketplace.demo.agreements import DEMO_PASSWORD
-
     user, created = get_user_model().objects.get_or_create(
         username=CONTRACTOR, defaults={"email": f"{CONTRACTOR}@demo.example", "first_name": "Contractor"})
     if created:

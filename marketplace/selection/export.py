@@ -12,6 +12,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -21,6 +22,16 @@ from marketplace.selection.selectors import JUDGE, MET, NOT_MET, Comparison, sna
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def listing_link(request, listing_id: int) -> str:
+    """An absolute link to the listing's public page (or its API resource when there is no page)."""
+    for name in ("catalog:listing-detail", "catalog:listing", "listing-detail", "api-listing-detail"):
+        try:
+            return request.build_absolute_uri(reverse(name, args=[listing_id]))
+        except NoReverseMatch:
+            continue
+    return request.build_absolute_uri(f"/api/v1/listings/{listing_id}/")
 
 
 def _framework_text(search: SavedSearch) -> str:

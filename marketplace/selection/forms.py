@@ -1,4 +1,5 @@
-"""Forms of the buyer's selection pages. They check the shape of the answers; services check the rules."""
+"""Forms of the buyer's selection pages. They check the shape of the answers and give them to the
+services as typed inputs read by ``marketplace.selection.inputs``; services check the rules."""
 
 from __future__ import annotations
 
@@ -7,25 +8,21 @@ from django.utils.translation import gettext_lazy as _
 
 from agreements.models import FrameworkAgreement, Lot
 from catalog.models import NeedCategory
-from common.errors import DomainError
 from common.forms import LocalizedDecimalField, read_typed_decimal
+from marketplace.selection.inputs import (
+    CriterionInput,
+    DirectAwardInput,
+    EstimateInput,
+    RequirementInput,
+    read_criterion,
+    read_direct_award,
+    read_estimate,
+    read_requirement,
+)
 from marketplace.selection.models import RequirementCriterion
 
 TEXT = {"class": "input"}
 AREA = {"rows": 5}
-
-
-def apply_domain_error(form: forms.Form, error: DomainError) -> None:
-    """Put a service's field errors on the form's fields (or at the top when no field matches)."""
-    placed = False
-    for key, messages in (error.fields or {}).items():
-        name = key.split(".")[-1] if key.split(".")[-1] in form.fields else key
-        for message in messages:
-            if name in form.fields:
-                form.add_error(name, message)
-                placed = True
-    if not placed:
-        form.add_error(None, error.message)
 
 
 class RequirementForm(forms.Form):
@@ -60,15 +57,14 @@ class RequirementForm(forms.Form):
             self.fields["lot"].queryset = Lot.objects.filter(framework__in=frameworks).select_related("framework")
         self.fields["lot"].label_from_instance = lambda lot: f"{lot.framework.reference} · {lot}"
 
-    def requirement_values(self) -> dict:
-        """The cleaned details as the requirement services take them."""
+    def details(self) -> RequirementInput:
+        """The cleaned details as the requirement services take them (refusals raised as ValidationFailed)."""
         data = self.cleaned_data
-        return {
-            "title": data["title"], "framework_id": data["framework"].pk if data["framework"] else None,
-            "lot_id": data["lot"].pk if data["lot"] else None,
-            "category_id": data["category"].pk if data["category"] else None, "description": data["description"],
-            "budget": data["budget"], "period_start": data["period_start"], "period_end": data["period_end"],
-        }
+        return read_requirement({
+            **data, "framework": data["framework"].pk if data["framework"] else None,
+            "lot": data["lot"].pk if data["lot"] else None,
+            "category": data["category"].pk if data["category"] else None,
+        })
 
 
 class CriterionForm(forms.Form):
@@ -106,12 +102,18 @@ class CriterionForm(forms.Form):
             return [part.strip() for part in raw.split(",") if part.strip()]
         return raw or None
 
+    def criterion(self, importance: str) -> CriterionInput:
+        return read_criterion({**self.cleaned_data, "importance": importance, "expected": self.expected_value()})
+
 
 class EstimateForm(forms.Form):
     unit = forms.CharField(label=_("Pricing unit"), max_length=50, help_text=_("For example vCPU-hour or GB-month."),
                            widget=forms.TextInput(attrs={**TEXT, "list": "known-units"}))
     quantity = LocalizedDecimalField(label=_("Estimated quantity over the period"), max_digits=18, decimal_places=6,
                                      min_value=0, example="8760", help_text=_("For example 8760."))
+
+    def estimate(self) -> EstimateInput:
+        return read_estimate(self.cleaned_data)
 
 
 class SaveSearchForm(forms.Form):
@@ -157,6 +159,9 @@ class AwardForm(forms.Form):
     def __init__(self, *args, versions=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["listing_version"].choices = list(versions)
+
+    def award(self) -> DirectAwardInput:
+        return read_direct_award(self.cleaned_data)
 
 
 class NoAwardForm(forms.Form):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -12,6 +13,7 @@ from marketplace.competitions.models import Quote
 from marketplace.orders import services as orders
 from marketplace.oversight.services import red_flags_refresh
 from marketplace.selection import services as selection
+from marketplace.selection.inputs import EstimateInput, RequirementInput
 from tests.browser.world import award_and_draft_order, build_world
 from tests.factories import listing_data
 from tests.marketplace.factories_competitions import close, create_competition, publish, submit
@@ -47,14 +49,15 @@ def seed() -> dict:
                               idempotency_key="meter-1")
     ids["active_order"] = active_order.pk
     query = {"framework": str(world.framework.pk), "lot": str(lot.pk), "data_location": "peru"}
-    open_requirement = selection.requirement_create(actor=users["ana"], title="Website backups",
-                                                    framework_id=world.framework.pk, lot_id=lot.pk)
+    open_requirement = selection.requirement_create(actor=users["ana"], details=RequirementInput(
+        title="Website backups", framework_id=world.framework.pk, lot_id=lot.pk))
     ids["open_requirement"] = open_requirement.pk
     ids["open_search"] = selection.search_save(actor=users["ana"], name="Website backups in Peru", query=query,
                                                requirement_id=open_requirement.pk).pk
     ended_requirement = selection.requirement_create(
-        actor=users["ana"], title="Laptop backups", framework_id=world.framework.pk, lot_id=lot.pk,
-        estimates=[{"unit": "vCPU-hour", "quantity": "100"}])
+        actor=users["ana"], details=RequirementInput(title="Laptop backups", framework_id=world.framework.pk,
+                                                     lot_id=lot.pk),
+        estimates=[EstimateInput(unit="vCPU-hour", quantity=Decimal("100"))])
     ended = selection.search_save(actor=users["ana"], name="Laptop backups in Peru", query=query,
                                   requirement_id=ended_requirement.pk)
     ids["ended_search"] = selection.search_freeze(actor=users["ana"], search_id=ended.pk).pk

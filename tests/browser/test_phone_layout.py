@@ -61,10 +61,12 @@ def test_a_table_wider_than_the_phone_scrolls_in_its_box_with_an_edge_shadow(pho
 
 
 def test_a_long_unbroken_word_wraps_instead_of_widening_the_page(phone, live_server, buyer_user):
+    from marketplace.selection.inputs import RequirementInput
     from marketplace.selection.services import requirement_create
 
     word = "https://intranet.example.gob.pe/" + "expediente" * 30
-    requirement = requirement_create(actor=buyer_user, title="Hosting " + word[:150], description=word)
+    requirement = requirement_create(actor=buyer_user, details=RequirementInput(title="Hosting " + word[:150],
+                                                                                description=word))
     sign_in(phone, live_server, buyer_user.username)
 
     phone.goto(f"{live_server.url}/buyer/requirements/{requirement.pk}/")

@@ -122,28 +122,29 @@ def award_and_draft_order(world: World, *, buyer_key: str = "ana", cap: str = "1
     award carries a cheaper-option reason. Returns (requirement, search, award, order).
     """
     from marketplace.selection import services as selection
+    from marketplace.selection.inputs import CriterionInput, DirectAwardInput, EstimateInput, RequirementInput
 
     buyer = world.users[buyer_key]
     start = max(timezone.localdate(), world.framework.start_date)
     requirement = selection.requirement_create(
-        actor=buyer, title=title, framework_id=world.framework.pk, lot_id=world.lot.pk,
-        description="Back up the records servers every night.", budget="500.00",
-        period_start=start, period_end=start + timedelta(days=180),
-        criteria=[{"importance": "essential", "attribute_key": "data_location", "operator": "equals",
-                   "expected": "peru", "text": "Data is kept in Peru"}],
-        estimates=[{"unit": "vCPU-hour", "quantity": "100"}],
+        actor=buyer, details=RequirementInput(
+            title=title, framework_id=world.framework.pk, lot_id=world.lot.pk,
+            description="Back up the records servers every night.", budget=Decimal("500.00"),
+            period_start=start, period_end=start + timedelta(days=180)),
+        criteria=[CriterionInput(importance="essential", attribute_key="data_location", operator="equals",
+                                 expected="peru", text="Data is kept in Peru")],
+        estimates=[EstimateInput(unit="vCPU-hour", quantity=Decimal("100"))],
     )
     query = {"framework": str(world.framework.pk), "lot": str(world.lot.pk), "data_location": "peru"}
     search = selection.search_save(actor=buyer, name="Backups kept in Peru", query=query,
                                    requirement_id=requirement.pk)
     search = selection.search_freeze(actor=buyer, search_id=search.pk)
     chosen = world.listings["Backup vault"].current_version_id
-    award, order = selection.award_direct(
-        actor=buyer, search_id=search.pk, listing_version_id=chosen,
-        justification="Restores tested every month by the supplier.",
+    award, order = selection.award_direct(actor=buyer, search_id=search.pk, award=DirectAwardInput(
+        listing_version_id=chosen, justification="Restores tested every month by the supplier.",
         cheaper_option_reason="The cheaper option has no support at night.",
-        cap=cap, start=start, end=start + timedelta(days=180),
-    )
+        cap=Decimal(cap), start=start, end=start + timedelta(days=180),
+    ))
     return requirement, search, award, order
 
 

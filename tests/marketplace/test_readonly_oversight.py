@@ -292,6 +292,7 @@ def service_calls(world) -> dict:
     from catalog.services import listings as catalog
     from marketplace.orders import services as orders
     from marketplace.selection import services as selection
+    from marketplace.selection.inputs import CriterionInput, DirectAwardInput, EstimateInput, RequirementInput
 
     story, auditor = world["story"], world["auditor"]
     framework, lot, order, search = story["framework"], story["lot"], story["order"], world["open_search"]
@@ -323,15 +324,15 @@ def service_calls(world) -> dict:
         "catalog.listing_set_stock": lambda: catalog.listing_set_stock(actor=auditor, listing=listing, stock=0),
         "catalog.listings_import_csv": lambda: catalog_imports.listings_import_csv(
             actor=auditor, framework=framework, file="title\nx\n"),
-        "selection.requirement_create": lambda: selection.requirement_create(actor=auditor, title="x"),
+        "selection.requirement_create": lambda: selection.requirement_create(actor=auditor, details=RequirementInput(title="x")),
         "selection.requirement_update": lambda: selection.requirement_update(
-            actor=auditor, requirement_id=requirement.pk, title="x"),
+            actor=auditor, requirement_id=requirement.pk, details=RequirementInput(title="x")),
         "selection.requirement_criterion_add": lambda: selection.requirement_criterion_add(
-            actor=auditor, requirement_id=requirement.pk, importance="essential", text="x"),
+            actor=auditor, requirement_id=requirement.pk, criterion=CriterionInput(importance="essential", text="x")),
         "selection.requirement_criterion_remove": lambda: selection.requirement_criterion_remove(
             actor=auditor, requirement_id=requirement.pk, criterion_id=world["criterion"].pk),
         "selection.requirement_estimate_set": lambda: selection.requirement_estimate_set(
-            actor=auditor, requirement_id=requirement.pk, unit="vCPU-hour", quantity="1"),
+            actor=auditor, requirement_id=requirement.pk, estimate=EstimateInput(unit="vCPU-hour", quantity=Decimal(1))),
         "selection.requirement_estimate_remove": lambda: selection.requirement_estimate_remove(
             actor=auditor, requirement_id=requirement.pk, estimate_id=world["estimate"].pk),
         "selection.search_save": lambda: selection.search_save(actor=auditor, name="x", query={},
@@ -339,7 +340,8 @@ def service_calls(world) -> dict:
         "selection.search_update": lambda: selection.search_update(actor=auditor, search_id=search.pk, name="x"),
         "selection.search_freeze": lambda: selection.search_freeze(actor=auditor, search_id=search.pk),
         "selection.award_direct": lambda: selection.award_direct(
-            actor=auditor, search_id=search.pk, listing_version_id=story["andes"].pk, justification="x"),
+            actor=auditor, search_id=search.pk, award=DirectAwardInput(listing_version_id=story["andes"].pk,
+                                                                      justification="x")),
         "selection.award_none": lambda: selection.award_none(actor=auditor, requirement_id=requirement.pk, reason="x"),
         "orders.order_create_from_award": lambda: orders.order_create_from_award(
             actor=auditor, award=story["award"], cap="1.00", start="2026-03-01", end="2026-04-01"),

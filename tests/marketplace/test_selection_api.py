@@ -2,6 +2,7 @@
 
 import csv
 import io
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -10,8 +11,9 @@ from openpyxl import load_workbook
 from agreements.models import Admission, FrameworkAgreement, Membership, Organization
 from audit.chain import digest_of
 from audit.models import AuditEvent
-from marketplace.selection import services as selection_services
+from marketplace.orders.models import CallOffOrder
 from marketplace.selection.models import Award, Requirement, RequirementCriterion, SavedSearch, SearchSnapshotEntry
+from marketplace.selection.services import awards as award_services
 from tests.conftest import client_for
 from tests.factories import member
 from tests.marketplace.factories_selection import add_estimate, hosting_market
@@ -174,15 +176,17 @@ def test_a_choice_may_be_named_by_its_label_and_is_stored_as_its_value(buyer, ma
 
 def test_requirement_lot_from_another_framework_and_reversed_period_are_refused(buyer, market):
     other_framework, other_lot, _versions = hosting_market(listings=0)
-    body = requirement_body(market) | {"lot": other_lot.pk, "period_end": "2026-01-01"}
+    client = client_for(buyer)
 
-    response = client_for(buyer).post("/api/v1/requirements/", body, format="json")
+    other_lot_response = client.post("/api/v1/requirements/", requirement_body(market) | {"lot": other_lot.pk},
+                                     format="json")
+    reversed_response = client.post("/api/v1/requirements/", requirement_body(market) | {"period_end": "2026-01-01"},
+                                    format="json")
 
-    assert response.status_code == 400
-    assert response.json()["error"]["fields"] == {
-        "lot": ["This lot belongs to another framework."],
-        "period_end": ["The period must end after it starts."],
-    }
+    assert other_lot_response.status_code == 400
+    assert other_lot_response.json()["error"]["fields"] == {"lot": ["This lot belongs to another framework."]}
+    assert reversed_response.status_code == 400
+    assert reversed_response.json()["error"]["fields"] == {"period_end": ["Enter a date on or after the start date."]}
     assert not Requirement.objects.exists()
 
 
@@ -731,8 +735,6 @@ def test_only_one_award_per_requirement_and_awards_never_change(buyer, market):
 
 
 def test_award_creates_a_draft_order_and_names_it_in_the_audit_event(buyer, market):
-    from marketplace.orders.models import CallOffOrder
-
     client = client_for(buyer)
     body = frozen_search(client, market)
     response = client.post(f"/api/v1/searches/{body['id']}/award/", {
@@ -752,7 +754,7 @@ def test_a_failing_order_rolls_the_award_back(buyer, market, monkeypatch):
     def refuse(**kwargs):
         raise ValidationFailed("The order term is too long.", fields={"end": ["Too long."]})
 
-    monkeypatch.setattr(selection_services, "order_create_from_award", refuse)
+    monkeypatch.setattr(award_services, "order_create_from_award", refuse)
     client = client_for(buyer)
     body = frozen_search(client, market)
     before = selection_state()
@@ -936,4 +938,78 @@ def test_errors_inside_a_list_of_items_are_numbered_not_python_reprs(buyer, mark
     fields = response.json()["error"]["fields"]
     assert list(fields) == ["estimates.1.quantity"], fields
     assert "ErrorDetail" not in response.content.decode()
+    assert selection_state() == before
+
+
+def test_an_awarded_order_may_end_on_the_day_it_starts(buyer, market):
+    client = client_for(buyer)
+    body = frozen_search(client, market)
+
+    response = client.post(f"/api/v1/searches/{body['id']}/award/", {
+        "listing_version": market["condor"].pk, "justification": "Lowest.", "cap": "5000.00",
+        "start": "2026-03-01", "end": "2026-03-01"}, format="json")
+
+    assert response.status_code == 201, response.json()
+    order = CallOffOrder.objects.get(pk=response.json()["order"])
+    assert (order.start_date, order.end_date) == (date(2026, 3, 1), date(2026, 3, 1))
+
+
+def test_an_award_whose_order_ends_before_it_starts_or_has_no_cap_is_refused(buyer, market):
+    client = client_for(buyer)
+    body = frozen_search(client, market)
+    before = selection_state()
+
+    reversed_term = client.post(f"/api/v1/searches/{body['id']}/award/", {
+        "listing_version": market["condor"].pk, "justification": "Lowest.", "cap": "5000.00",
+        "start": "2026-03-02", "end": "2026-03-01"}, format="json")
+    zero_cap = client.post(f"/api/v1/searches/{body['id']}/award/", {
+        "listing_version": market["condor"].pk, "justification": "Lowest.", "cap": "0",
+        "start": "2026-03-01", "end": "2026-03-31"}, format="json")
+
+    assert reversed_term.status_code == 400
+    assert reversed_term.json()["error"]["fields"] == {"end": ["Enter a date on or after the start date."]}
+    assert zero_cap.status_code == 400
+    assert zero_cap.json()["error"]["fields"] == {"cap": ["Enter a number greater than 0."]}
+    assert selection_state() == before
+    assert not CallOffOrder.objects.exists()
+
+
+def test_a_requirement_period_may_end_on_its_start_day_and_its_budget_is_an_amount(buyer, market):
+    client = client_for(buyer)
+    one_day = requirement_body(market) | {"period_start": "2026-03-01", "period_end": "2026-03-01"}
+
+    created = client.post("/api/v1/requirements/", one_day, format="json")
+    before = selection_state()
+    refused = client.post("/api/v1/requirements/", requirement_body(market) | {"budget": "0", "title": " "},
+                          format="json")
+
+    assert created.status_code == 201, created.json()
+    assert (created.json()["period_start"], created.json()["period_end"]) == ("2026-03-01", "2026-03-01")
+    assert refused.status_code == 400
+    assert refused.json()["error"]["fields"] == {"title": ["Give the requirement a title."],
+                                                 "budget": ["Enter a number greater than 0."]}
+    assert selection_state() == before
+
+
+def test_a_partial_change_keeps_the_other_details(buyer, market):
+    client = client_for(buyer)
+    requirement = create_requirement(client, market)
+
+    response = client.patch(f"/api/v1/requirements/{requirement['id']}/", {"budget": "30000.00"}, format="json")
+
+    assert response.status_code == 200, response.json()
+    stored = Requirement.objects.get(pk=requirement["id"])
+    assert (stored.title, stored.budget, stored.period_start, stored.period_end, stored.lot_id) == (
+        "Hosting for patient records", Decimal("30000.00"), date(2026, 3, 1), date(2026, 12, 31), market["lot"].pk)
+    assert AuditEvent.objects.filter(action="requirement.updated").get().payload["budget"] == "30000.00"
+
+
+def test_a_body_that_is_not_an_object_is_refused(buyer, market):
+    client = client_for(buyer)
+    before = selection_state()
+
+    response = client.post("/api/v1/requirements/", [1, 2], format="json")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "not_an_object"
     assert selection_state() == before

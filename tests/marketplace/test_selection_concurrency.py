@@ -2,6 +2,7 @@
 
 import threading
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -9,6 +10,7 @@ from django.db import connection
 from agreements.models import Membership, Organization
 from common.errors import DomainError
 from marketplace.selection import services
+from marketplace.selection.inputs import DirectAwardInput
 from marketplace.selection.models import Award, SavedSearch
 from tests.conftest import requires_postgres
 from tests.factories import member
@@ -48,9 +50,9 @@ def test_two_simultaneous_awards_make_exactly_one():
     services.search_freeze(actor=buyer, search_id=search.pk)
 
     def award(user, version):
-        return lambda: services.award_direct(
-            actor=user, search_id=search.pk, listing_version_id=version.pk, justification="j",
-            cheaper_option_reason="r", cap="100.00", start=date(2026, 3, 1), end=date(2026, 6, 30))
+        return lambda: services.award_direct(actor=user, search_id=search.pk, award=DirectAwardInput(
+            listing_version_id=version.pk, justification="j", cheaper_option_reason="r", cap=Decimal("100.00"),
+            start=date(2026, 3, 1), end=date(2026, 6, 30)))
 
     outcomes = run_together([award(buyer, andes), award(colleague, condor)])
 

@@ -12,7 +12,9 @@ from openpyxl import load_workbook
 
 from agreements.models import FrameworkAgreement, Membership, Organization
 from audit.models import AuditEvent
+from marketplace.selection.inputs import CriterionInput, RequirementInput
 from marketplace.selection.models import Award, Requirement, RequirementCriterion, SavedSearch, SearchSnapshotEntry
+from marketplace.selection.services.requirements import requirement_create
 from tests.factories import member
 from tests.marketplace.factories_selection import hosting_market, search_saved_from_pages
 
@@ -212,7 +214,7 @@ def test_requirement_form_errors_use_the_error_summary(buyer, market):
     content = response.content.decode()
     assert 'class="error-summary"' in content
     assert 'href="#id_title"' in content and 'href="#id_budget"' in content
-    assert '<a href="#id_title">Title of the requirement: This field is required.</a>' in content  # names the field
+    assert 'Title of the requirement: <a href="#id_title">This field is required.</a>' in content  # names the field
     assert not Requirement.objects.exists()
 
 
@@ -340,16 +342,15 @@ def test_comparison_says_how_far_each_total_is_above_or_below_the_lowest_complia
 
 
 def test_criteria_are_shown_in_the_words_of_the_catalog_question_and_its_answers(buyer, market):
-    from marketplace.selection.services import requirement_create
-
     requirement = requirement_create(
-        actor=buyer, title="Hosting", framework_id=market["framework"].pk, lot_id=market["lot"].pk,
+        actor=buyer, details=RequirementInput(title="Hosting", framework_id=market["framework"].pk,
+                                              lot_id=market["lot"].pk),
         criteria=[
-            {"importance": "essential", "attribute_key": "data_location", "operator": "includes",
-             "expected": ["PE", "US"], "text": "Data in Peru or the USA"},
-            {"importance": "desired", "attribute_key": "uptime", "operator": "min", "expected": "99.9",
-             "text": "High availability"},
-            {"importance": "desired", "operator": "text", "text": "Support in Spanish"},
+            CriterionInput(importance="essential", attribute_key="data_location", operator="includes",
+                           expected=["PE", "US"], text="Data in Peru or the USA"),
+            CriterionInput(importance="desired", attribute_key="uptime", operator="min", expected="99.9",
+                           text="High availability"),
+            CriterionInput(importance="desired", operator="text", text="Support in Spanish"),
         ],
     )
 
@@ -363,12 +364,11 @@ def test_criteria_are_shown_in_the_words_of_the_catalog_question_and_its_answers
 
 
 def test_when_no_option_meets_the_essentials_the_award_page_offers_only_a_no_award(buyer, market):
-    from marketplace.selection.services import requirement_create
-
     requirement = requirement_create(
-        actor=buyer, title="Hosting", framework_id=market["framework"].pk, lot_id=market["lot"].pk,
-        criteria=[{"importance": "essential", "attribute_key": "uptime", "operator": "min", "expected": "99.99",
-                   "text": "Four nines"}],
+        actor=buyer, details=RequirementInput(title="Hosting", framework_id=market["framework"].pk,
+                                              lot_id=market["lot"].pk),
+        criteria=[CriterionInput(importance="essential", attribute_key="uptime", operator="min", expected="99.99",
+                                 text="Four nines")],
     )
     client = signed_in(buyer)
     search = search_saved_from_pages(client, market["framework"], name="All hosting", requirement=str(requirement.pk))
@@ -378,3 +378,16 @@ def test_when_no_option_meets_the_essentials_the_award_page_offers_only_a_no_awa
     assert "No result meets every essential requirement." in page
     assert "Make the award" not in page
     assert f'href="/buyer/searches/{search.pk}/no-award/"' in page
+
+
+def test_a_refusal_read_from_the_form_lands_on_its_field(buyer, market):
+    client = signed_in(buyer)
+
+    response = client.post("/buyer/requirements/new/", {"title": "Hosting", "budget": "0",
+                                                        "period_start": "2026-03-02", "period_end": "2026-03-01"})
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert 'Budget: <a href="#id_budget">Enter a number greater than 0.</a>' in content
+    assert 'Period ends: <a href="#id_period_end">Enter a date on or after the start date.</a>' in content
+    assert not Requirement.objects.exists()

@@ -1,248 +1,67 @@
-"""API of the buyer's selection: requirements, saved searches, freeze, export, comparison, award."""
+"""API of the buyer's selection: requirements, saved searches, freeze, export, comparison, award.
+
+Each write reads its body with ``marketplace.selection.inputs`` and calls one service."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import asdict
+
 from django.http import HttpResponse
-from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import generics, serializers, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agreements.selectors import is_oversight
-from common.errors import ValidationFailed
-from marketplace.selection import selectors, services
-from marketplace.selection.export import comparison_file, snapshot_file
-from marketplace.selection.models import Award, Requirement, RequirementCriterion, SavedSearch, SearchSnapshotEntry
+from common.errors import Conflict, ValidationFailed
+from common.parsing import read_row_id
+from marketplace.selection import selectors
+from marketplace.selection.api.serializers import (
+    AwardCreateSerializer,
+    AwardSerializer,
+    NoAwardSerializer,
+    RequirementListSerializer,
+    RequirementSerializer,
+    RequirementUpdateSerializer,
+    RequirementWriteSerializer,
+    SavedSearchSerializer,
+    SearchBriefSerializer,
+    SearchCreateSerializer,
+    SearchUpdateSerializer,
+    comparison_data,
+)
+from marketplace.selection.export import comparison_file, listing_link, snapshot_file
+from marketplace.selection.inputs import (
+    read_direct_award,
+    read_name,
+    read_new_requirement,
+    read_query,
+    read_reason,
+    read_requirement,
+)
+from marketplace.selection.models import SavedSearch
+from marketplace.selection.services.awards import award_direct, award_none
+from marketplace.selection.services.requirements import requirement_create, requirement_details, requirement_update
+from marketplace.selection.services.searches import search_export_record, search_freeze, search_save, search_update
 
 EXPORT_FORMATS = ("csv", "xlsx")
+# The API's names of a requirement's details, and the input's.
+REQUIREMENT_FIELDS = {"title": "title", "framework": "framework_id", "lot": "lot_id", "category": "category_id",
+                      "description": "description", "budget": "budget", "period_start": "period_start",
+                      "period_end": "period_end"}
 
 
-def listing_link(request, listing_id: int) -> str:
-    """An absolute link to the listing's public page (or its API resource when there is no page)."""
-    for name in ("catalog:listing-detail", "catalog:listing", "listing-detail", "api-listing-detail"):
-        try:
-            return request.build_absolute_uri(reverse(name, args=[listing_id]))
-        except NoReverseMatch:
-            continue
-    return request.build_absolute_uri(f"/api/v1/listings/{listing_id}/")
-
-
-# --- serializers --------------------------------------------------------------------------------
-
-
-class CriterionSerializer(serializers.ModelSerializer):
-    expected = serializers.JSONField(required=False, allow_null=True)
-
-    class Meta:
-        model = RequirementCriterion
-        fields = ["id", "importance", "attribute_key", "operator", "expected", "text"]
-        read_only_fields = ["id"]
-        extra_kwargs = {"attribute_key": {"required": False, "allow_blank": True},
-                        "operator": {"required": False}}
-
-
-class EstimateSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    unit = serializers.CharField(max_length=50)
-    quantity = serializers.DecimalField(max_digits=18, decimal_places=6)
-
-
-class SearchBriefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = SavedSearch
-        fields = ["id", "name", "summary", "status", "is_active", "result_count", "frozen_at"]
-
-
-class AwardSerializer(serializers.ModelSerializer):
-    supplier = serializers.SerializerMethodField()
-    created_by = serializers.CharField(source="created_by.username", read_only=True)
-
-    class Meta:
-        model = Award
-        fields = ["id", "outcome", "method", "search", "listing_version", "supplier", "justification",
-                  "cheaper_option_reason", "estimated_total", "lowest_estimated_total", "price_difference",
-                  "entries_hash", "created_by", "created_at"]
-
-    @extend_schema_field(OpenApiTypes.OBJECT)
-    def get_supplier(self, award: Award):
-        return {"id": award.supplier_id, "name": award.supplier.name} if award.supplier_id else None
-
-
-class RequirementSerializer(serializers.ModelSerializer):
-    organization = serializers.SerializerMethodField()
-    criteria = serializers.SerializerMethodField()
-    estimates = serializers.SerializerMethodField()
-    searches = serializers.SerializerMethodField()
-    awards = serializers.SerializerMethodField()
-    created_by = serializers.CharField(source="created_by.username", read_only=True)
-
-    class Meta:
-        model = Requirement
-        fields = ["id", "title", "status", "organization", "framework", "lot", "category", "description", "budget",
-                  "period_start", "period_end", "criteria", "estimates", "searches", "awards", "created_by",
-                  "created_at"]
-
-    @extend_schema_field(OpenApiTypes.OBJECT)
-    def get_organization(self, requirement: Requirement):
-        return {"id": requirement.organization_id, "name": requirement.organization.name}
-
-    @extend_schema_field(CriterionSerializer(many=True))
-    def get_criteria(self, requirement: Requirement):
-        return CriterionSerializer(requirement.criteria.order_by("position", "pk"), many=True).data
-
-    @extend_schema_field(EstimateSerializer(many=True))
-    def get_estimates(self, requirement: Requirement):
-        return EstimateSerializer(requirement.estimates.order_by("unit"), many=True).data
-
-    @extend_schema_field(SearchBriefSerializer(many=True))
-    def get_searches(self, requirement: Requirement):
-        return SearchBriefSerializer(selectors.searches_of(requirement=requirement), many=True).data
-
-    @extend_schema_field(AwardSerializer(many=True))
-    def get_awards(self, requirement: Requirement):
-        return AwardSerializer(selectors.awards_of(requirement=requirement), many=True).data
-
-
-class RequirementListSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Requirement
-        fields = ["id", "title", "status", "framework", "lot", "category", "budget", "created_at"]
-
-
-class RequirementWriteSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
-    framework = serializers.IntegerField(required=False, allow_null=True)
-    lot = serializers.IntegerField(required=False, allow_null=True)
-    category = serializers.IntegerField(required=False, allow_null=True)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
-    budget = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True,
-                                      min_value=0)
-    period_start = serializers.DateField(required=False, allow_null=True)
-    period_end = serializers.DateField(required=False, allow_null=True)
-    criteria = CriterionSerializer(many=True, required=False)
-    estimates = EstimateSerializer(many=True, required=False)
-
-
-class RequirementUpdateSerializer(RequirementWriteSerializer):
-    title = serializers.CharField(max_length=200, required=False)
-    description = serializers.CharField(required=False, allow_blank=True)
-
-
-class SnapshotEntrySerializer(serializers.ModelSerializer):
-    listing = serializers.IntegerField(source="listing_version.listing_id")
-    version = serializers.IntegerField(source="listing_version.number")
-    title = serializers.CharField(source="listing_version.title")
-    summary = serializers.CharField(source="listing_version.summary")
-    supplier = serializers.SerializerMethodField()
-
-    class Meta:
-        model = SearchSnapshotEntry
-        fields = ["rank", "listing_version", "listing", "version", "title", "summary", "supplier", "unit",
-                  "unit_price"]
-
-    @extend_schema_field(OpenApiTypes.OBJECT)
-    def get_supplier(self, entry: SearchSnapshotEntry):
-        return {"id": entry.supplier_id, "name": entry.supplier.name}
-
-
-class SavedSearchSerializer(serializers.ModelSerializer):
-    created_by = serializers.CharField(source="created_by.username", read_only=True)
-    frozen_by = serializers.SerializerMethodField()
-    entries = serializers.SerializerMethodField()
-
-    class Meta:
-        model = SavedSearch
-        fields = ["id", "name", "requirement", "framework", "query", "summary", "status", "is_active",
-                  "result_count", "entries_hash", "created_by", "created_at", "frozen_by", "frozen_at", "entries"]
-
-    @extend_schema_field(OpenApiTypes.STR)
-    def get_frozen_by(self, search: SavedSearch):
-        return search.frozen_by.username if search.frozen_by_id else None
-
-    @extend_schema_field(SnapshotEntrySerializer(many=True))
-    def get_entries(self, search: SavedSearch):
-        return SnapshotEntrySerializer(selectors.snapshot_entries(search=search), many=True).data
-
-
-class SearchCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    query = serializers.DictField(child=serializers.JSONField(), required=False, default=dict)
-    requirement = serializers.IntegerField(required=False, allow_null=True)
-
-
-class SearchUpdateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200, required=False)
-    query = serializers.DictField(child=serializers.JSONField(), required=False)
-
-
-class AwardCreateSerializer(serializers.Serializer):
-    listing_version = serializers.IntegerField()
-    justification = serializers.CharField(allow_blank=True, required=False, default="")
-    cheaper_option_reason = serializers.CharField(allow_blank=True, required=False, default="")
-    cap = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
-    start = serializers.DateField()
-    end = serializers.DateField()
-
-
-class NoAwardSerializer(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True, required=False, default="")
-
-
-def comparison_data(comparison: selectors.Comparison) -> dict:
-    def criterion(item):
-        return {"id": item.pk, "text": item.text, "attribute_key": item.attribute_key, "operator": item.operator,
-                "expected": item.expected}
-
-    def money(value):
-        return None if value is None else str(value)
-
-    return {
-        "search": comparison.search.pk,
-        "requirement": {"id": comparison.requirement.pk, "title": comparison.requirement.title},
-        "entries_hash": comparison.search.entries_hash,
-        "essential": [criterion(item) for item in comparison.essential],
-        "desired": [criterion(item) for item in comparison.desired],
-        "estimates": {estimate.unit: str(estimate.quantity) for estimate in comparison.requirement.estimates.all()},
-        "lowest_estimated_total": money(comparison.lowest_estimated_total),
-        "lowest_listing_versions": [row.entry.listing_version_id for row in comparison.rows if row.is_lowest],
-        "entries": [
-            {
-                "rank": row.entry.rank,
-                "listing_version": row.entry.listing_version_id,
-                "listing": row.version.listing_id,
-                "title": row.version.title,
-                "supplier": {"id": row.entry.supplier_id, "name": row.entry.supplier.name},
-                "unit": row.entry.unit,
-                "unit_price": str(row.entry.unit_price),
-                "estimated_total": money(row.estimated_total),
-                "price_difference": money(row.price_difference),
-                "essential": [{"criterion": item.criterion.pk, "result": item.result, "value": item.value}
-                              for item in row.essential],
-                "essential_compliant": row.essential_compliant,
-                "needs_judgement": row.needs_judgement,
-                "desired": [{"criterion": item.criterion.pk, "result": item.result, "value": item.value}
-                            for item in row.desired],
-                "desired_met": row.desired_met,
-                "is_lowest": row.is_lowest,
-                "cheaper_option_reason_required": comparison.cheaper_option_needed(row),
-                "features": row.version.features,
-                "exit_statement": row.version.exit_statement,
-                "stock": row.stock,
-                "in_stock": row.in_stock,
-                "lead_time_days": row.version.lead_time_days,
-            }
-            for row in comparison.rows
-        ],
-    }
-
-
-# --- views --------------------------------------------------------------------------------------
+def _body(request) -> Mapping:
+    """The request's JSON object; a list or a scalar is refused (400), never read as fields."""
+    if not isinstance(request.data, Mapping):
+        raise ValidationFailed(_("Send a JSON object."), code="not_an_object")
+    return request.data
 
 
 class OversightReadsOnly(BasePermission):
@@ -282,8 +101,6 @@ def _file_response(content: bytes, content_type: str, filename: str) -> HttpResp
 
 def _frozen(search: SavedSearch) -> SavedSearch:
     if search.status != SavedSearch.Status.FROZEN:
-        from common.errors import Conflict
-
         raise Conflict(_("End the search first: only an ended search has a fixed set of results."),
                        code="search_not_frozen")
     return search
@@ -300,15 +117,8 @@ class RequirementListCreateView(generics.ListAPIView):
 
     @extend_schema(request=RequirementWriteSerializer, responses={201: RequirementSerializer})
     def post(self, request):
-        serializer = RequirementWriteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        requirement = services.requirement_create(
-            actor=request.user, title=data["title"], framework_id=data.get("framework"), lot_id=data.get("lot"),
-            category_id=data.get("category"), description=data.get("description", ""), budget=data.get("budget"),
-            period_start=data.get("period_start"), period_end=data.get("period_end"),
-            criteria=data.get("criteria", []), estimates=data.get("estimates", []),
-        )
+        details, criteria, estimates = read_new_requirement(_body(request))
+        requirement = requirement_create(actor=request.user, details=details, criteria=criteria, estimates=estimates)
         requirement = selectors.requirement_get(user=request.user, requirement_id=requirement.pk)
         return Response(RequirementSerializer(requirement).data, status=status.HTTP_201_CREATED)
 
@@ -321,13 +131,12 @@ class RequirementDetailView(APIView):
 
     @extend_schema(request=RequirementUpdateSerializer, responses=RequirementSerializer)
     def patch(self, request, pk: int):
-        selectors.requirement_get(user=request.user, requirement_id=pk)
-        serializer = RequirementUpdateSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        names = {"framework": "framework_id", "lot": "lot_id", "category": "category_id"}
-        changes = {names.get(key, key): value for key, value in serializer.validated_data.items()
-                   if key not in ("criteria", "estimates")}
-        services.requirement_update(actor=request.user, requirement_id=pk, **changes)
+        requirement = selectors.requirement_get(user=request.user, requirement_id=pk)
+        body = _body(request)
+        current = asdict(requirement_details(requirement))
+        merged = {name: body[name] if name in body else current[field] for name, field in REQUIREMENT_FIELDS.items()}
+        changed = frozenset(field for name, field in REQUIREMENT_FIELDS.items() if name in body)
+        requirement_update(actor=request.user, requirement_id=pk, details=read_requirement(merged), changed=changed)
         return Response(RequirementSerializer(selectors.requirement_get(user=request.user, requirement_id=pk)).data)
 
 
@@ -336,9 +145,7 @@ class RequirementNoAwardView(APIView):
     @extend_schema(request=NoAwardSerializer, responses={201: AwardSerializer})
     def post(self, request, pk: int):
         selectors.requirement_get(user=request.user, requirement_id=pk)
-        serializer = NoAwardSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        award = services.award_none(actor=request.user, requirement_id=pk, reason=serializer.validated_data["reason"])
+        award = award_none(actor=request.user, requirement_id=pk, reason=read_reason(_body(request)))
         return Response(AwardSerializer(award).data, status=status.HTTP_201_CREATED)
 
 
@@ -351,11 +158,9 @@ class SearchListCreateView(generics.ListAPIView):
 
     @extend_schema(request=SearchCreateSerializer, responses={201: SavedSearchSerializer})
     def post(self, request):
-        serializer = SearchCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        search = services.search_save(actor=request.user, name=data["name"], query=data.get("query") or {},
-                                      requirement_id=data.get("requirement"))
+        body = _body(request)
+        search = search_save(actor=request.user, name=read_name(body.get("name")), query=read_query(body.get("query")),
+                             requirement_id=read_row_id(body.get("requirement"), field="requirement", required=False))
         search = selectors.search_get(user=request.user, search_id=search.pk)
         return Response(SavedSearchSerializer(search).data, status=status.HTTP_201_CREATED)
 
@@ -369,10 +174,10 @@ class SearchDetailView(APIView):
     @extend_schema(request=SearchUpdateSerializer, responses=SavedSearchSerializer)
     def patch(self, request, pk: int):
         selectors.search_get(user=request.user, search_id=pk)
-        serializer = SearchUpdateSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        services.search_update(actor=request.user, search_id=pk, name=serializer.validated_data.get("name"),
-                               query=serializer.validated_data.get("query"))
+        body = _body(request)
+        search_update(actor=request.user, search_id=pk,
+                      name=read_name(body["name"]) if "name" in body else None,
+                      query=read_query(body["query"]) if body.get("query") is not None else None)
         return Response(SavedSearchSerializer(selectors.search_get(user=request.user, search_id=pk)).data)
 
 
@@ -381,7 +186,7 @@ class SearchFreezeView(APIView):
     @extend_schema(request=None, responses=SavedSearchSerializer)
     def post(self, request, pk: int):
         selectors.search_get(user=request.user, search_id=pk)
-        services.search_freeze(actor=request.user, search_id=pk)
+        search_freeze(actor=request.user, search_id=pk)
         return Response(SavedSearchSerializer(selectors.search_get(user=request.user, search_id=pk)).data)
 
 
@@ -399,7 +204,7 @@ class SearchExportView(APIView):
         content, content_type, filename = snapshot_file(
             search, export_format=export_format, link_for=lambda listing_id: listing_link(request, listing_id)
         )
-        services.search_export_record(actor=request.user, search=search, export_format=export_format)
+        search_export_record(actor=request.user, search=search, export_format=export_format)
         return _file_response(content, content_type, filename)
 
 
@@ -421,7 +226,7 @@ class SearchComparisonView(APIView):
             return Response(comparison_data(comparison))
         export_format = _export_format(request)
         content, content_type, filename = comparison_file(comparison, export_format=export_format)
-        services.search_export_record(actor=request.user, search=search, export_format=f"comparison-{export_format}")
+        search_export_record(actor=request.user, search=search, export_format=f"comparison-{export_format}")
         return _file_response(content, content_type, filename)
 
 
@@ -430,14 +235,7 @@ class SearchAwardView(APIView):
     @extend_schema(request=AwardCreateSerializer, responses={201: AwardSerializer})
     def post(self, request, pk: int):
         selectors.search_get(user=request.user, search_id=pk)
-        serializer = AwardCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        award, order = services.award_direct(
-            actor=request.user, search_id=pk, listing_version_id=data["listing_version"],
-            justification=data["justification"], cheaper_option_reason=data["cheaper_option_reason"],
-            cap=data["cap"], start=data["start"], end=data["end"],
-        )
+        award, order = award_direct(actor=request.user, search_id=pk, award=read_direct_award(_body(request)))
         body = dict(AwardSerializer(award).data)
         body["order"] = order.pk if order is not None else None
         return Response(body, status=status.HTTP_201_CREATED)
@@ -448,7 +246,5 @@ class SearchNoAwardView(APIView):
     @extend_schema(request=NoAwardSerializer, responses={201: AwardSerializer})
     def post(self, request, pk: int):
         selectors.search_get(user=request.user, search_id=pk)
-        serializer = NoAwardSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        award = services.award_none(actor=request.user, search_id=pk, reason=serializer.validated_data["reason"])
+        award = award_none(actor=request.user, search_id=pk, reason=read_reason(_body(request)))
         return Response(AwardSerializer(award).data, status=status.HTTP_201_CREATED)
