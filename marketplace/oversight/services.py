@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -302,7 +302,7 @@ class RefreshResult:
 
 
 @transaction.atomic
-def red_flags_refresh(*, now=None) -> RefreshResult:
+def red_flags_refresh(*, now: datetime | None = None) -> RefreshResult:
     """Recompute every rule and store the findings, idempotently (one row per key).
 
     New findings are inserted; existing ones get their explanation and details updated and
