@@ -6,7 +6,7 @@ from django.db import connection
 from marketplace.competitions import services
 from marketplace.competitions.models import Competition, Quote
 from tests.conftest import requires_postgres
-from tests.marketplace.factories_competitions import create_competition, pass_deadline, publish, quote_lines
+from tests.marketplace.factories_competitions import create_competition, pass_deadline, publish, quote_as, quote_lines
 
 
 def _run_in_threads(*targets):
@@ -38,7 +38,7 @@ def test_concurrent_replacements_leave_exactly_one_current_quote(buyer_user, sup
     competition = publish(buyer_user, create_competition(buyer_user, lot))
 
     def quote(price):
-        return lambda: services.quote_submit(actor=supplier_user, competition_id=competition.pk,
+        return lambda: quote_as(actor=supplier_user, competition_id=competition.pk,
                                              lines=quote_lines(competition, price, "0.08"), delivery_terms="5 days")
 
     errors = _run_in_threads(quote("0.20"), quote("0.19"), quote("0.18"), quote("0.17"))
