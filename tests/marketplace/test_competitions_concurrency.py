@@ -3,6 +3,7 @@ import threading
 import pytest
 from django.db import connection
 
+from audit.models import AuditEvent
 from marketplace.competitions import services
 from marketplace.competitions.models import Competition, Quote
 from tests.conftest import requires_postgres
@@ -52,8 +53,6 @@ def test_concurrent_replacements_leave_exactly_one_current_quote(buyer_user, sup
 @requires_postgres
 @pytest.mark.django_db(transaction=True)
 def test_task_and_sweep_closing_at_once_close_exactly_once(buyer_user, supplier_user, lot):
-    from audit.models import AuditEvent
-
     competition = publish(buyer_user, create_competition(buyer_user, lot))
     pass_deadline(competition)
     results = []

@@ -15,7 +15,7 @@ from django.test import Client
 
 from audit.models import AuditEvent
 from common.errors import Forbidden, NotFound
-from marketplace.competitions import services
+from marketplace.competitions import services, tasks
 from marketplace.competitions.models import Competition, QuoteEvaluation
 from marketplace.competitions.tasks import close_overdue_competitions
 from marketplace.notifications.models import Notification
@@ -112,8 +112,6 @@ def test_publishing_queues_no_task_and_the_sweep_closes_an_overdue_competition_o
 
 
 def test_the_close_task_queued_at_the_deadline_is_gone():
-    from marketplace.competitions import tasks
-
     assert not hasattr(tasks, "close_competition")
 
 

@@ -21,6 +21,7 @@ from marketplace.competitions.models import (
 from marketplace.competitions.selectors import questions_visible_to
 from marketplace.competitions.tasks import close_overdue_competitions
 from marketplace.notifications.models import Notification
+from marketplace.orders.models import CallOffOrder
 from marketplace.selection.models import Award, Requirement
 from tests.factories import AdmissionFactory, LotFactory, member
 from tests.marketplace.factories_competitions import (
@@ -424,8 +425,6 @@ def _evaluated_pair(buyer_user, supplier_user, other_supplier_user, lot):
 def test_award_to_top_quote_creates_draft_order_and_tells_every_quoting_supplier_once(
     buyer_user, supplier_user, other_supplier_user, lot
 ):
-    from marketplace.orders.models import CallOffOrder
-
     competition, top, runner_up = _evaluated_pair(buyer_user, supplier_user, other_supplier_user, lot)
     award = award_as(actor=buyer_user, competition_id=competition.pk, quote_id=top.pk,
                                        justification="Lowest valid price", start="2027-01-01", end="2027-12-31")
@@ -452,8 +451,6 @@ def test_award_to_top_quote_creates_draft_order_and_tells_every_quoting_supplier
 def test_award_orders_every_quoted_line_that_has_a_listing_at_the_quoted_price(
     buyer_user, supplier_user, other_supplier_user, lot
 ):
-    from marketplace.orders.models import CallOffOrder
-
     competition = publish(buyer_user, create_competition(buyer_user, lot))
     hosting = published_listing(supplier=org_of(supplier_user), lot=lot, unit="vCPU-hour", price="0.200000")
     storage = published_listing(supplier=org_of(supplier_user), lot=lot, unit="GB-month", price="0.090000")
@@ -510,8 +507,6 @@ def test_award_before_evaluation_and_of_rejected_quote_are_refused(buyer_user, s
 
 
 def test_award_without_a_listing_behind_the_quote_makes_no_order(buyer_user, supplier_user, other_supplier_user, lot):
-    from marketplace.orders.models import CallOffOrder
-
     competition = publish(buyer_user, create_competition(buyer_user, lot))
     quote = submit(supplier_user, competition, "0.18", "0.08")
     close(competition)
@@ -551,8 +546,6 @@ def test_cancel_tells_invitees_and_stops_quotes(buyer_user, supplier_user, lot):
 # --- the one date rule (common.parsing): an order may end on the day it starts, never before ----------
 
 def test_an_award_order_may_end_on_its_start_day(buyer_user, supplier_user, other_supplier_user, lot):
-    from marketplace.orders.models import CallOffOrder
-
     competition, top, _runner_up = _evaluated_pair(buyer_user, supplier_user, other_supplier_user, lot)
     day = timezone.localdate() + timedelta(days=10)
     award = award_as(actor=buyer_user, competition_id=competition.pk, quote_id=top.pk,
