@@ -256,7 +256,7 @@ MARKETPLACE_HOLIDAYS = env_list(
     "2027-01-01,2027-03-25,2027-03-26,2027-05-01,2027-06-07,2027-06-29,2027-07-23,2027-07-28,2027-07-29,"
     "2027-08-06,2027-08-30,2027-10-08,2027-11-01,2027-12-08,2027-12-09,2027-12-25",
 )
-# A sweep closes any competition whose deadline passed but whose scheduled close was missed.
+# The one mechanism that closes competitions: every minute, each published one whose deadline passed.
 CELERY_BEAT_SCHEDULE["close-overdue-competitions"] = {
     "task": "marketplace.competitions.tasks.close_overdue_competitions", "schedule": 60.0,
 }

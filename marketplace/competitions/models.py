@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import FrameworkAgreement, Lot, Organization
@@ -88,8 +89,24 @@ class Competition(models.Model):
         return self.title
 
     @property
+    def is_overdue(self) -> bool:
+        """Published with its deadline passed: closed for quotes, though not yet closed in the database.
+
+        The beat sweep (``close_overdue_competitions``) writes the close; until it runs, every read
+        shows the competition as closed from its deadline on, without writing anything."""
+        return self.status == self.Status.PUBLISHED and timezone.now() >= self.deadline
+
+    @property
+    def effective_status(self) -> str:
+        """The status a reader sees: ``closed`` from the deadline on, even before the sweep wrote it."""
+        return self.Status.CLOSED if self.is_overdue else self.status
+
+    def get_effective_status_display(self) -> str:
+        return str(self.Status(self.effective_status).label)
+
+    @property
     def quotes_opened(self) -> bool:
-        return self.closed_at is not None
+        return self.closed_at is not None or self.is_overdue
 
 
 class CompetitionLine(models.Model):

@@ -9,11 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from agreements.models import FrameworkAgreement, Lot, Organization
 from agreements.selectors import organization_of
+from catalog.models import Listing
+from catalog.selectors import listed_q
 from marketplace.competitions.models import ClarificationQuestion, Competition, Invitation, Quote, QuoteEvaluation
-from marketplace.selection.models import Requirement
+from marketplace.selection.models import Award, Requirement
 
 
 def competitions_visible_to(*, user) -> QuerySet[Competition]:
@@ -32,6 +35,18 @@ def competitions_visible_to(*, user) -> QuerySet[Competition]:
     if organization.kind == Organization.Kind.AUTHORITY:
         return queryset.filter(framework__authority=organization).exclude(status=Competition.Status.DRAFT)
     return queryset.none()
+
+
+def with_effective_status(queryset: QuerySet[Competition], status: str) -> QuerySet[Competition]:
+    """The competitions whose status, as readers see it (``Competition.effective_status``), is
+    ``status``: a published one past its deadline counts as closed, before the sweep writes it."""
+    now = timezone.now()
+    overdue = Q(status=Competition.Status.PUBLISHED, deadline__lte=now)
+    if status == Competition.Status.CLOSED:
+        return queryset.filter(Q(status=Competition.Status.CLOSED) | overdue)
+    if status == Competition.Status.PUBLISHED:
+        return queryset.filter(status=Competition.Status.PUBLISHED, deadline__gt=now)
+    return queryset.filter(status=status)
 
 
 def competition_detail(*, user, competition_id: int) -> Competition | None:
@@ -141,17 +156,12 @@ def award_of(*, competition: Competition):
     """The competition's award (winner, justification, totals, order), or None before it is decided."""
     if competition.award_id is None:
         return None
-    from marketplace.selection.models import Award
-
     return Award.objects.select_related("supplier", "order", "framework").get(pk=competition.award_id)
 
 
 def listings_for_quote_line(*, supplier: Organization, lot: Lot, unit: str) -> QuerySet:
     """The supplier's listings a quote line can offer: listed (``catalog.selectors.listed_q``: what
     buyers see), in the lot, priced per the line's unit by their current version; cheapest first."""
-    from catalog.models import Listing
-    from catalog.selectors import listed_q
-
     return (Listing.objects.filter(listed_q(), supplier=supplier, lot=lot, current_version__unit=unit)
             .select_related("current_version").order_by("current_version__unit_price", "pk"))
 

@@ -18,6 +18,7 @@ from agreements.models import FrameworkAgreement
 from common.money import round_price
 from marketplace.business_days import earliest_deadline
 from marketplace.competitions import services as competitions
+from marketplace.competitions.inputs import CompetitionDraft, LineSpec, QuoteInput, QuoteLineInput
 from marketplace.competitions.selectors import listings_for_quote_line
 from marketplace.selection import services as selection
 from marketplace.selection.inputs import EstimateInput, RequirementInput
@@ -51,11 +52,11 @@ def seed_competition(out) -> None:
         estimates=[EstimateInput(unit=unit, quantity=Decimal(quantity)) for unit, quantity in lines],
     )
     deadline = earliest_deadline(timezone.now(), framework.min_quotation_business_days) + timedelta(hours=1)
-    competition = competitions.competition_create(
-        actor=buyer, requirement_id=requirement.pk, lot_id=lot.pk, deadline=deadline,
-        lines=[{"unit": unit, "quantity": quantity} for unit, quantity in lines],
+    competition = competitions.competition_create(actor=buyer, draft=CompetitionDraft(
+        requirement_id=requirement.pk, lot_id=lot.pk, deadline=deadline,
+        lines=tuple(LineSpec(unit=unit, quantity=Decimal(quantity)) for unit, quantity in lines),
         description="Deliver to each regional office within five business days of each call.",
-    )
+    ))
     competition = competitions.competition_publish(actor=buyer, competition_id=competition.pk)
     quoted = []
     for username, share in QUOTERS:
@@ -67,9 +68,9 @@ def seed_competition(out) -> None:
         for line in competition.lines.all():
             listing = listings_for_quote_line(supplier=membership.organization, lot=lot, unit=line.unit).first()
             highest = min(ceilings[line.unit], listing.current_version.unit_price if listing else ceilings[line.unit])
-            prices.append({"line": line.pk, "unit_price": str(round_price(highest * share))})
-        competitions.quote_submit(actor=user, competition_id=competition.pk, lines=prices,
-                                  delivery_terms="Delivered to each office within five business days.")
+            prices.append(QuoteLineInput(line_id=line.pk, unit_price=round_price(highest * share)))
+        competitions.quote_submit(actor=user, competition_id=competition.pk, quote=QuoteInput(
+            lines=tuple(prices), delivery_terms="Delivered to each office within five business days."))
         quoted.append(membership.organization.name)
     local_deadline = timezone.localtime(competition.deadline)
     out(f"  request for quotation published to {competition.invitations.count()} suppliers, deadline "

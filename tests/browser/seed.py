@@ -8,7 +8,6 @@ from decimal import Decimal
 from django.utils import timezone
 
 from catalog import services as catalog
-from marketplace.competitions import services as competitions
 from marketplace.competitions.models import Quote
 from marketplace.orders import services as orders
 from marketplace.oversight.services import red_flags_refresh
@@ -16,7 +15,7 @@ from marketplace.selection import services as selection
 from marketplace.selection.inputs import EstimateInput, RequirementInput
 from tests.browser.world import award_and_draft_order, build_world
 from tests.factories import listing_data
-from tests.marketplace.factories_competitions import close, create_competition, publish, submit
+from tests.marketplace.factories_competitions import close, create_competition, evaluate_as, publish, submit
 
 
 def seed() -> dict:
@@ -71,7 +70,7 @@ def seed() -> dict:
         submit(users["supplier"], competition, "0.09", "0.10")
         submit(users["supplier2"], competition, "0.05", "0.11")
         ids[key] = close(competition).pk
-    competitions.competition_evaluate(
+    evaluate_as(
         actor=users["ana"], competition_id=ids["evaluated_competition"],
         evaluations=[{"quote": quote.pk} for quote in Quote.objects.filter(
             competition_id=ids["evaluated_competition"], is_current=True)])

@@ -11,6 +11,7 @@ from django.utils import timezone
 from agreements.models import Membership, Organization
 from catalog.models import Listing, ListingVersion
 from marketplace.competitions import services
+from marketplace.competitions.inputs import read_award, read_competition_draft, read_evaluations, read_quote
 from marketplace.competitions.models import Competition, Quote
 from marketplace.selection.models import Requirement
 from tests.factories import AdmissionFactory, CeilingPriceFactory, member
@@ -69,11 +70,35 @@ def create_competition(buyer, lot, *, weighted: bool = False, deadline=None, cla
     if weighted:
         kwargs = {"method": "weighted", "price_weight": 60,
                   "criteria": [{"name": "Support", "weight": 30}, {"name": "Exit plan", "weight": 10}]}
-    return services.competition_create(
+    return create_as(
         actor=buyer, requirement_id=requirement.pk,
         lines=lines or [{"unit": "vCPU-hour", "quantity": "1000"}, {"unit": "GB-month", "quantity": "500"}],
         deadline=deadline or far_deadline(), clarifications_allowed=clarifications_allowed, **kwargs,
     )
+
+
+# The services take typed input read by ``marketplace.competitions.inputs``; these call them the way
+# the API does, from plain values, so each test also goes through the readers.
+
+def create_as(*, actor, requirement_id, lines, deadline, lot_id=None, **fields) -> Competition:
+    draft = read_competition_draft({"requirement": requirement_id, "lot": lot_id, "lines": lines,
+                                    "deadline": deadline, **fields})
+    return services.competition_create(actor=actor, draft=draft)
+
+
+def quote_as(*, actor, competition_id, lines, delivery_terms, responses=None) -> Quote:
+    quote = read_quote({"lines": lines, "delivery_terms": delivery_terms, "responses": responses or []})
+    return services.quote_submit(actor=actor, competition_id=competition_id, quote=quote)
+
+
+def evaluate_as(*, actor, competition_id, evaluations) -> Competition:
+    return services.competition_evaluate(actor=actor, competition_id=competition_id,
+                                         evaluations=read_evaluations(evaluations))
+
+
+def award_as(*, actor, competition_id, quote_id, **fields):
+    return services.competition_award(actor=actor, competition_id=competition_id,
+                                      award=read_award({"quote": quote_id, **fields}))
 
 
 def publish(buyer, competition) -> Competition:
@@ -89,7 +114,7 @@ def quote_responses(competition) -> list[dict]:
 
 
 def submit(supplier_user, competition, *prices: str) -> Quote:
-    return services.quote_submit(
+    return quote_as(
         actor=supplier_user, competition_id=competition.pk, lines=quote_lines(competition, *prices),
         delivery_terms="Within 5 days", responses=quote_responses(competition),
     )

@@ -172,9 +172,10 @@ def test_quotes_are_sealed_at_the_selector_level(buyer_user, supplier_user, othe
     assert list(quotes_visible_to(user=auditor_user, competition=competition)) == []
     assert list(quotes_visible_to(user=other_supplier_user, competition=competition)) == []
     assert list(quotes_visible_to(user=supplier_user, competition=competition)) == [quote]
-    # Past the deadline but not yet closed by the task: still sealed.
+    # Past the deadline, before the sweep closed it: the quotes are open (nobody can quote any more).
     pass_deadline(competition)
-    assert list(quotes_visible_to(user=buyer_user, competition=competition)) == []
+    assert list(quotes_visible_to(user=buyer_user, competition=competition)) == [quote]
+    assert list(quotes_visible_to(user=other_supplier_user, competition=competition)) == []
     close(competition)
     assert list(quotes_visible_to(user=buyer_user, competition=competition)) == [quote]
     assert list(quotes_visible_to(user=other_supplier_user, competition=competition)) == []
@@ -207,8 +208,9 @@ def test_supplier_cannot_evaluate_or_award_and_buyer_cannot_quote(buyer_user, su
     quote = submit(supplier_user, competition, "0.20", "0.08")
     close(competition)
     supplier = client_for(supplier_user)
-    assert supplier.post(f"/api/v1/competitions/{competition.pk}/evaluate/",
-                         {"evaluations": [{"quote": quote.pk}]}, format="json").status_code == 404
+    refused = supplier.post(f"/api/v1/competitions/{competition.pk}/evaluate/",
+                            {"evaluations": [{"quote": quote.pk}]}, format="json")
+    assert (refused.status_code, refused.json()["error"]["code"]) == (403, "not_a_buyer")
     assert QuoteEvaluation.objects.count() == 0
     buyer_quote = client_for(buyer_user).post(
         f"/api/v1/competitions/{competition.pk}/quotes/",
@@ -273,11 +275,12 @@ def test_bad_input_shapes_are_400_not_500(buyer_user, supplier_user, lot):
     assert Decimal("0") == sum((q.total for q in Quote.objects.all()), Decimal("0"))
 
 
-def test_reading_an_overdue_competition_closes_it_once_when_no_worker_did(buyer_user, supplier_user, lot):
+def test_reading_an_overdue_competition_shows_it_closed_and_closes_nothing(buyer_user, supplier_user, lot):
     competition = publish(buyer_user, create_competition(buyer_user, lot))
     submit(supplier_user, competition, "0.20", "0.08")
     pass_deadline(competition)
     body = client_for(buyer_user).get(f"/api/v1/competitions/{competition.pk}/").json()
     assert (body["status"], body["quotes_opened"], [q["total"] for q in body["quotes"]]) == ("closed", True, ["240.00"])
     client_for(buyer_user).get(f"/api/v1/competitions/{competition.pk}/")
-    assert AuditEvent.objects.filter(action="competition.closed").count() == 1
+    assert AuditEvent.objects.filter(action="competition.closed").count() == 0
+    assert Competition.objects.get(pk=competition.pk).status == Competition.Status.PUBLISHED

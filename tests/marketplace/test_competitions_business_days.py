@@ -2,6 +2,7 @@ from datetime import UTC, date, datetime
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 
 from agreements.models import FrameworkAgreement
@@ -52,8 +53,6 @@ def test_business_days_between_counts_only_working_days():
 
 
 def test_default_holidays_come_from_settings():
-    from django.conf import settings
-
     assert "2026-12-25" in settings.MARKETPLACE_HOLIDAYS
     assert not is_business_day(date(2026, 12, 25))
 

@@ -3,10 +3,11 @@ import threading
 import pytest
 from django.db import connection
 
+from audit.models import AuditEvent
 from marketplace.competitions import services
 from marketplace.competitions.models import Competition, Quote
 from tests.conftest import requires_postgres
-from tests.marketplace.factories_competitions import create_competition, pass_deadline, publish, quote_lines
+from tests.marketplace.factories_competitions import create_competition, pass_deadline, publish, quote_as, quote_lines
 
 
 def _run_in_threads(*targets):
@@ -38,7 +39,7 @@ def test_concurrent_replacements_leave_exactly_one_current_quote(buyer_user, sup
     competition = publish(buyer_user, create_competition(buyer_user, lot))
 
     def quote(price):
-        return lambda: services.quote_submit(actor=supplier_user, competition_id=competition.pk,
+        return lambda: quote_as(actor=supplier_user, competition_id=competition.pk,
                                              lines=quote_lines(competition, price, "0.08"), delivery_terms="5 days")
 
     errors = _run_in_threads(quote("0.20"), quote("0.19"), quote("0.18"), quote("0.17"))
@@ -52,8 +53,6 @@ def test_concurrent_replacements_leave_exactly_one_current_quote(buyer_user, sup
 @requires_postgres
 @pytest.mark.django_db(transaction=True)
 def test_task_and_sweep_closing_at_once_close_exactly_once(buyer_user, supplier_user, lot):
-    from audit.models import AuditEvent
-
     competition = publish(buyer_user, create_competition(buyer_user, lot))
     pass_deadline(competition)
     results = []

@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from common.errors import ValidationFailed
-from marketplace.competitions import services
 from marketplace.competitions.models import Competition, CompetitionLine, Quote, QuoteEvaluation, QuoteLine
 from marketplace.orders.models import CallOffOrder
 from tests.conftest import client_for, signed_in_browser
@@ -18,6 +17,7 @@ from tests.factories import CeilingPriceFactory
 from tests.marketplace.factories_competitions import (
     close,
     create_competition,
+    evaluate_as,
     org_of,
     publish,
     published_listing,
@@ -72,8 +72,8 @@ def test_a_quantity_the_column_cannot_keep_is_refused_on_the_page_and_nothing_is
     ("99999999999999999999999999", TOO_LARGE),
     ("1e400", TOO_LARGE),
     ("0.0000001", TOO_MANY_DECIMALS),
-    ("NaN", "Enter a number, such as 12.50."),
-    ("Infinity", "Enter a number, such as 12.50."),
+    ("NaN", "Enter a number, such as 12.5."),
+    ("Infinity", "Enter a number, such as 12.5."),
 ])
 def test_a_quantity_the_column_cannot_keep_is_a_400_at_the_api(buyer_user, lot, quantity, message):
     create_competition(buyer_user, lot)
@@ -175,7 +175,7 @@ def test_a_score_the_column_cannot_keep_is_refused_and_nothing_is_stored(buyer_u
     ]}]
 
     with pytest.raises(ValidationFailed) as error:
-        services.competition_evaluate(actor=buyer_user, competition_id=competition.pk, evaluations=evaluations)
+        evaluate_as(actor=buyer_user, competition_id=competition.pk, evaluations=evaluations)
 
     assert error.value.fields == {f"quotes.{quote.pk}.scores.{support.pk}.score": [message]}
     assert QuoteEvaluation.objects.count() == 0
@@ -188,7 +188,7 @@ def _evaluated(buyer_user, supplier_user, lot):
     published_listing(supplier=org_of(supplier_user), lot=lot, unit="vCPU-hour", price="0.200000")
     quote = submit(supplier_user, competition, "0.20", "0.08")
     close(competition)
-    services.competition_evaluate(actor=buyer_user, competition_id=competition.pk, evaluations=[{"quote": quote.pk}])
+    evaluate_as(actor=buyer_user, competition_id=competition.pk, evaluations=[{"quote": quote.pk}])
     return competition, quote
 
 
@@ -280,7 +280,7 @@ def test_the_error_summary_names_the_field_each_message_is_about(buyer_user, sup
         f"lines.{vcpu.pk}.unit_price": "0.2", f"lines.{storage.pk}.unit_price": "abc", "delivery_terms": "5 days"})
 
     assert (missing.status_code, unreadable.status_code) == (400, 400)
-    assert (f'<li>Unit price per vCPU-hour: <a href="#field-lines-{vcpu.pk}-unit_price">Enter a number.</a></li>'
+    assert (f'<li>Unit price per vCPU-hour: <a href="#field-lines-{vcpu.pk}-unit_price">Enter a number, such as 0.25.</a></li>'
             in missing.content.decode())
     assert (f'<li>Unit price per GB-month: <a href="#field-lines-{storage.pk}-unit_price">Give a number such as 0.25.</a>'
             '</li>' in unreadable.content.decode())
@@ -297,7 +297,7 @@ def test_the_evaluation_summary_names_the_quote_and_the_criterion(buyer_user, su
     body = response.content.decode()
     assert response.status_code == 400
     assert (f'<li>{supplier}, Score for Support (0 to 100): '
-            f'<a href="#field-quotes-{quote.pk}-scores-{support.pk}-score">Enter a number.</a></li>') in body
+            f'<a href="#field-quotes-{quote.pk}-scores-{support.pk}-score">Enter a number, such as 85.5.</a></li>') in body
     assert QuoteEvaluation.objects.count() == 0
 
 

@@ -6,11 +6,13 @@ from django.utils import timezone
 
 from agreements.models import Admission
 from marketplace.competitions.models import Competition, Quote, QuoteEvaluation
+from marketplace.orders.models import CallOffOrder
 from tests.marketplace.factories_competitions import (
     close,
     create_competition,
     org_of,
     publish,
+    published_listing,
     requirement_for,
     submit,
 )
@@ -103,8 +105,6 @@ def test_suspended_supplier_sees_a_clear_refusal_and_nothing_is_stored(buyer_use
 
 
 def test_buyer_evaluates_and_awards_from_the_pages(buyer_user, supplier_user, other_supplier_user, lot):
-    from tests.marketplace.factories_competitions import published_listing
-
     competition = publish(buyer_user, create_competition(buyer_user, lot))
     published_listing(supplier=org_of(other_supplier_user), lot=lot, unit="vCPU-hour", price="0.200000")
     first = submit(supplier_user, competition, "0.20", "0.08")
@@ -129,8 +129,6 @@ def test_buyer_evaluates_and_awards_from_the_pages(buyer_user, supplier_user, ot
     assert Competition.objects.get(pk=competition.pk).status == "awarded"
 
     # The outcome is on the competition's page: the winner, the justification, the order for the parties.
-    from marketplace.orders.models import CallOffOrder
-
     buyer_page = client.get(f"/competitions/{competition.pk}/").content.decode()
     assert "Awarded to</dt><dd>" + org_of(other_supplier_user).name in buyer_page
     assert "Lowest price" in buyer_page
@@ -152,8 +150,6 @@ def test_other_buyer_and_uninvited_pages_are_404_or_403(buyer_user, other_buyer_
 
 
 def test_supplier_chooses_which_of_its_listings_a_quote_line_offers(buyer_user, supplier_user, lot):
-    from tests.marketplace.factories_competitions import published_listing
-
     competition = publish(buyer_user, create_competition(buyer_user, lot))
     supplier = org_of(supplier_user)
     cheap = published_listing(supplier=supplier, lot=lot, unit="vCPU-hour", price="0.150000")

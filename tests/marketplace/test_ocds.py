@@ -14,14 +14,15 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from agreements.models import Admission, FrameworkAgreement, Organization
-from marketplace.competitions import services as competition_services
 from marketplace.ocds import releases as ocds
 from marketplace.orders.models import CallOffOrder, Statement
 from marketplace.selection.models import Award
 from tests.factories import AdmissionFactory, FrameworkFactory, LotFactory, OrganizationFactory
 from tests.marketplace.factories_competitions import (
+    award_as,
     close,
     create_competition,
+    evaluate_as,
     org_of,
     publish,
     published_listing,
@@ -118,9 +119,9 @@ def world(framework, lot, buyer_user, approver_user, supplier_user, other_suppli
     top = submit(supplier_user, competition, "0.18", "0.08")
     runner_up = submit(other_supplier_user, competition, "0.20", "0.08")
     close(competition)
-    competition_services.competition_evaluate(actor=buyer_user, competition_id=competition.pk,
+    evaluate_as(actor=buyer_user, competition_id=competition.pk,
                                               evaluations=[{"quote": top.pk}, {"quote": runner_up.pk}])
-    competed = competition_services.competition_award(
+    competed = award_as(
         actor=buyer_user, competition_id=competition.pk, quote_id=top.pk, justification="Lowest valid price",
         start="2027-01-01", end="2027-12-31",
     )

@@ -16,14 +16,21 @@ from django.utils import timezone, translation
 
 from agreements.models import Membership, Organization
 from audit.models import AuditEvent
-from marketplace.competitions import services as competition_services
 from marketplace.oversight.models import RedFlag
 from marketplace.oversight.selectors.trail_events import payload_in_words
 from marketplace.oversight.services import red_flags_refresh
 from marketplace.selection.models import Award, SearchSnapshotEntry
 from tests.conftest import client_for
 from tests.factories import member
-from tests.marketplace.factories_competitions import close, create_competition, publish, published_listing, submit
+from tests.marketplace.factories_competitions import (
+    award_as,
+    close,
+    create_competition,
+    evaluate_as,
+    publish,
+    published_listing,
+    submit,
+)
 from tests.marketplace.factories_orders import AwardFactory
 from tests.marketplace.test_oversight_support import direct_award_story, org
 
@@ -102,9 +109,9 @@ def log_world(story):
     published_listing(supplier=org(supplier), lot=lot2, unit="vCPU-hour", price="0.200000")
     quote = submit(supplier, competition, "0.18", "0.08")
     close(competition)
-    competition_services.competition_evaluate(actor=competition_buyer, competition_id=competition.pk,
+    evaluate_as(actor=competition_buyer, competition_id=competition.pk,
                                               evaluations=[{"quote": quote.pk}])
-    competition_award = competition_services.competition_award(
+    competition_award = award_as(
         actor=competition_buyer, competition_id=competition.pk, quote_id=quote.pk, justification="Only valid quote",
         start="2027-01-01", end="2027-12-31")
     red_flags_refresh()
@@ -301,11 +308,11 @@ def test_trail_of_a_competition_shows_quotes_and_scores_after_the_deadline(audit
     second = submit(other_supplier_user, competition, "0.20", "0.08")
     close(competition)
     criteria = list(competition.criteria.all())
-    competition_services.competition_evaluate(actor=buyer_user, competition_id=competition.pk, evaluations=[
+    evaluate_as(actor=buyer_user, competition_id=competition.pk, evaluations=[
         {"quote": quote.pk, "scores": [{"criterion": criterion.pk, "score": score, "justification": f"{why} {n}"}
                                        for n, criterion in enumerate(criteria)]}
         for quote, score, why in ((first, "80", "Clear plan"), (second, "60", "Vague plan"))])
-    award = competition_services.competition_award(actor=buyer_user, competition_id=competition.pk, quote_id=first.pk,
+    award = award_as(actor=buyer_user, competition_id=competition.pk, quote_id=first.pk,
                                                    justification="Best total score", start="2027-01-01",
                                                    end="2027-12-31")
 

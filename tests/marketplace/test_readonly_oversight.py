@@ -37,6 +37,7 @@ from marketplace.competitions.models import ClarificationQuestion, Competition
 from marketplace.selection.models import Requirement, RequirementCriterion, SavedSearch
 from tests.conftest import client_for
 from tests.factories import CeilingPriceFactory, member
+from tests.marketplace.factories_competitions import award_as, create_as, evaluate_as, quote_as
 from tests.marketplace.test_oversight_support import direct_award_story, org, requirement_body
 
 pytestmark = pytest.mark.django_db
@@ -102,7 +103,7 @@ def world(db):
     supplier_user = story["supplier"]  # Andes Cloud, admitted to the lot by hosting_market
     competition_requirement = client.post("/api/v1/requirements/", requirement_body(story["framework"], lot, "RFQ"),
                                           format="json").json()
-    competition = competition_services.competition_create(
+    competition = create_as(
         actor=buyer, requirement_id=competition_requirement["id"], lines=[{"unit": "vCPU-hour", "quantity": "1000"}],
         deadline=timezone.now() + timedelta(days=30),
     )
@@ -358,7 +359,7 @@ def service_calls(world) -> dict:
             file=f"line,quantity,occurred_at,idempotency_key\n{line.pk},1,2026-03-05T10:00:00Z,o-2\n"),
         "orders.statement_generate": lambda: orders.statement_generate(actor=auditor, order_id=order.pk,
                                                                        month="2026-03"),
-        "competitions.competition_create": lambda: competition_services.competition_create(
+        "competitions.competition_create": lambda: create_as(
             actor=auditor, requirement_id=requirement.pk, lines=[{"unit": "vCPU-hour", "quantity": "1"}],
             deadline=timezone.now() + timedelta(days=30)),
         "competitions.competition_publish": lambda: competition_services.competition_publish(
@@ -367,13 +368,13 @@ def service_calls(world) -> dict:
             actor=auditor, competition_id=competition.pk, text="x"),
         "competitions.question_answer": lambda: competition_services.question_answer(
             actor=auditor, competition_id=competition.pk, question_id=world["question"].pk, answer="x"),
-        "competitions.quote_submit": lambda: competition_services.quote_submit(
+        "competitions.quote_submit": lambda: quote_as(
             actor=auditor, competition_id=competition.pk, lines=[], delivery_terms="x", responses=[]),
         "competitions.quote_decline": lambda: competition_services.quote_decline(
             actor=auditor, competition_id=competition.pk, reason="x"),
-        "competitions.competition_evaluate": lambda: competition_services.competition_evaluate(
+        "competitions.competition_evaluate": lambda: evaluate_as(
             actor=auditor, competition_id=competition.pk, evaluations=[]),
-        "competitions.competition_award": lambda: competition_services.competition_award(
+        "competitions.competition_award": lambda: award_as(
             actor=auditor, competition_id=competition.pk, quote_id=1, justification="x"),
         "competitions.competition_no_award": lambda: competition_services.competition_no_award(
             actor=auditor, competition_id=competition.pk, reason="x"),
@@ -382,14 +383,9 @@ def service_calls(world) -> dict:
     }
 
 
-# The competition services look the competition up "as the buyer" or "as an invitee" and answer
-# NotFound to anybody else, oversight included (marketplace/services/competitions.py, owned by
-# another helper). Still a refusal that writes nothing; over HTTP oversight gets 403 before them.
-REFUSED_AS_NOT_FOUND = {
-    f"competitions.{name}" for name in (
-        "competition_publish", "question_ask", "question_answer", "quote_submit", "quote_decline",
-        "competition_evaluate", "competition_award", "competition_no_award", "competition_cancel")
-}
+# Every service answers Forbidden to oversight: it can see every competition, so the competition
+# services too answer Forbidden, not NotFound (NotFound is only for who cannot see the row).
+REFUSED_AS_NOT_FOUND: set[str] = set()
 
 
 def test_every_service_that_takes_an_actor_refuses_oversight(world):

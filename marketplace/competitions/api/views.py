@@ -1,10 +1,15 @@
 """Competitions API: request for quotation among a lot's admitted suppliers.
 
-Views validate the shape of the input, call one service or selector and shape the output. Quotes
-come only from ``quotes_visible_to``, which keeps them sealed until the competition closes.
+Views read the input with ``marketplace.competitions.inputs`` (``common.parsing``), call one service
+or selector and shape the output; the serializers below document the bodies in the schema. Quotes
+come only from ``quotes_visible_to``, which keeps them sealed until the competition closes. Reads
+write nothing: a competition past its deadline shows as closed (``effective_status``).
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -15,8 +20,16 @@ from rest_framework.views import APIView
 
 from agreements.models import Organization
 from agreements.selectors import kind_of
-from common.errors import NotFound
+from common.errors import NotFound, ValidationFailed
+from common.parsing import read_row_id
 from marketplace.competitions import selectors, services
+from marketplace.competitions.inputs import (
+    read_award,
+    read_competition_draft,
+    read_evaluations,
+    read_quote,
+    read_reason,
+)
 from marketplace.competitions.models import Competition, Quote
 
 
@@ -54,7 +67,7 @@ def quote_payload(quote: Quote) -> dict:
 
 def competition_summary(competition: Competition) -> dict:
     return {
-        "id": competition.pk, "title": competition.title, "status": competition.status,
+        "id": competition.pk, "title": competition.title, "status": competition.effective_status,
         "organization": {"id": competition.organization_id, "name": competition.organization.name},
         "requirement": competition.requirement_id, "framework": competition.framework_id, "lot": competition.lot_id,
         "method": competition.method, "price_weight": competition.price_weight, "deadline": _iso(competition.deadline),
@@ -99,7 +112,7 @@ def competition_payload(competition: Competition, user) -> dict:
     return body
 
 
-# --- input shapes (content rules live in the services) -------------------------------------------
+# --- input shapes, for the schema (read by ``inputs``; content rules live in the services) --------
 
 class CompetitionLineInput(serializers.Serializer):
     unit = serializers.CharField(max_length=50)
@@ -182,18 +195,22 @@ class CompetitionAwardInput(serializers.Serializer):
     end = serializers.DateField(required=False, allow_null=True)
 
 
-def _valid(serializer_class, request) -> dict:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+def _body(request) -> Mapping[str, Any]:
+    """The request's JSON object (or form fields); anything else is refused as a whole."""
+    if not isinstance(request.data, Mapping):
+        raise ValidationFailed(_("Send a JSON object."))
+    return request.data
 
 
-def _detail(request, competition_id: int) -> Response:
+def _visible(request, competition_id: int) -> Competition:
     competition = selectors.competition_detail(user=request.user, competition_id=competition_id)
     if competition is None:
         raise NotFound(_("No such competition."))
-    services.close_if_due(competition)
-    return Response(competition_payload(competition, request.user))
+    return competition
+
+
+def _detail(request, competition_id: int) -> Response:
+    return Response(competition_payload(_visible(request, competition_id), request.user))
 
 
 # --- views ----------------------------------------------------------------------------------------
@@ -225,19 +242,13 @@ class CompetitionListView(generics.GenericAPIView):
         queryset = selectors.competitions_visible_to(user=request.user).order_by("-created_at", "-pk")
         status_filter = request.query_params.get("status")
         if status_filter:
-            queryset = queryset.filter(status=status_filter)
+            queryset = selectors.with_effective_status(queryset, status_filter)
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response([competition_summary(c) for c in page])
 
     @extend_schema(request=CompetitionCreateInput, responses=OpenApiTypes.OBJECT)
     def post(self, request):
-        data = _valid(CompetitionCreateInput, request)
-        competition = services.competition_create(
-            actor=request.user, requirement_id=data["requirement"], lot_id=data.get("lot"), title=data.get("title", ""),
-            description=data.get("description", ""), method=data["method"], price_weight=data.get("price_weight"),
-            criteria=[dict(c) for c in data.get("criteria", [])], lines=[dict(line) for line in data["lines"]],
-            deadline=data["deadline"], clarifications_allowed=data["clarifications_allowed"],
-        )
+        competition = services.competition_create(actor=request.user, draft=read_competition_draft(_body(request)))
         response = _detail(request, competition.pk)
         response.status_code = status.HTTP_201_CREATED
         return response
@@ -259,17 +270,18 @@ class CompetitionPublishView(APIView):
 class CompetitionQuestionsView(APIView):
     @extend_schema(request=CompetitionQuestionInput, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk: int):
-        data = _valid(CompetitionQuestionInput, request)
-        question = services.question_ask(actor=request.user, competition_id=pk, text=data["text"])
+        question = services.question_ask(actor=request.user, competition_id=pk,
+                                         text=read_reason(_body(request).get("text"), field="text"))
         return Response({"id": question.pk, "text": question.text, "answer": ""}, status=status.HTTP_201_CREATED)
 
 
 class CompetitionAnswersView(APIView):
     @extend_schema(request=CompetitionAnswerInput, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk: int):
-        data = _valid(CompetitionAnswerInput, request)
-        question = services.question_answer(actor=request.user, competition_id=pk, question_id=data["question"],
-                                            answer=data["answer"])
+        data = _body(request)
+        question = services.question_answer(
+            actor=request.user, competition_id=pk, question_id=read_row_id(data.get("question"), field="question"),
+            answer=read_reason(data.get("answer"), field="answer"))
         return Response({"id": question.pk, "text": question.text, "answer": question.answer})
 
 
@@ -278,49 +290,36 @@ class CompetitionQuotesView(APIView):
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, pk: int):
-        competition = selectors.competition_detail(user=request.user, competition_id=pk)
-        if competition is None:
-            raise NotFound(_("No such competition."))
-        services.close_if_due(competition)
+        competition = _visible(request, pk)
         quotes = selectors.quotes_visible_to(user=request.user, competition=competition)
         return Response({"quotes_opened": competition.quotes_opened, "results": [quote_payload(q) for q in quotes]})
 
     @extend_schema(request=CompetitionQuoteInput, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk: int):
-        data = _valid(CompetitionQuoteInput, request)
-        quote = services.quote_submit(
-            actor=request.user, competition_id=pk, lines=[dict(line) for line in data["lines"]],
-            delivery_terms=data["delivery_terms"], responses=[dict(r) for r in data.get("responses", [])],
-        )
+        quote = services.quote_submit(actor=request.user, competition_id=pk, quote=read_quote(_body(request)))
         return Response(quote_payload(quote), status=status.HTTP_201_CREATED)
 
 
 class CompetitionDeclineView(APIView):
     @extend_schema(request=CompetitionReasonInput, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk: int):
-        data = _valid(CompetitionReasonInput, request)
-        invitation = services.quote_decline(actor=request.user, competition_id=pk, reason=data["reason"])
+        invitation = services.quote_decline(actor=request.user, competition_id=pk,
+                                            reason=read_reason(_body(request).get("reason")))
         return Response({"status": invitation.status, "decline_reason": invitation.decline_reason})
 
 
 class CompetitionEvaluateView(APIView):
     @extend_schema(request=CompetitionEvaluateInput, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk: int):
-        data = _valid(CompetitionEvaluateInput, request)
-        evaluations = [{**dict(item), "scores": [dict(s) for s in item.get("scores", [])]} for item in data["evaluations"]]
-        services.competition_evaluate(actor=request.user, competition_id=pk, evaluations=evaluations)
+        services.competition_evaluate(actor=request.user, competition_id=pk,
+                                      evaluations=read_evaluations(_body(request).get("evaluations")))
         return _detail(request, pk)
 
 
 class CompetitionAwardView(APIView):
     @extend_schema(request=CompetitionAwardInput, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk: int):
-        data = _valid(CompetitionAwardInput, request)
-        award = services.competition_award(
-            actor=request.user, competition_id=pk, quote_id=data["quote"], justification=data["justification"],
-            not_top_reason=data.get("not_top_reason", ""), cap=data.get("cap"), start=data.get("start"),
-            end=data.get("end"),
-        )
+        award = services.competition_award(actor=request.user, competition_id=pk, award=read_award(_body(request)))
         order = getattr(award, "order", None) if award.listing_version_id else None
         return Response({
             "award": award.pk, "supplier": award.supplier_id, "listing_version": award.listing_version_id,
@@ -332,14 +331,13 @@ class CompetitionAwardView(APIView):
 class CompetitionNoAwardView(APIView):
     @extend_schema(request=CompetitionReasonInput, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk: int):
-        data = _valid(CompetitionReasonInput, request)
-        award = services.competition_no_award(actor=request.user, competition_id=pk, reason=data["reason"])
+        award = services.competition_no_award(actor=request.user, competition_id=pk,
+                                              reason=read_reason(_body(request).get("reason")))
         return Response({"award": award.pk, "outcome": award.outcome, "reason": award.justification})
 
 
 class CompetitionCancelView(APIView):
     @extend_schema(request=CompetitionReasonInput, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk: int):
-        data = _valid(CompetitionReasonInput, request)
-        services.competition_cancel(actor=request.user, competition_id=pk, reason=data["reason"])
+        services.competition_cancel(actor=request.user, competition_id=pk, reason=read_reason(_body(request).get("reason")))
         return _detail(request, pk)
