@@ -1,5 +1,6 @@
 """The PostgreSQL one-statement path for usage must follow the same rules as the careful path."""
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from itertools import product
 
@@ -7,7 +8,7 @@ import pytest
 from django.db import connection
 
 from marketplace.orders.models import CallOffOrder, UsageRecord
-from marketplace.orders.services import usage
+from marketplace.orders.services import UsageReading, order_record_usage, usage
 from marketplace.orders.services.thresholds import thresholds_reached
 from marketplace.orders.services.usage_sql import threshold_crossed_sql
 from tests.conftest import requires_postgres
@@ -68,3 +69,20 @@ def test_the_returned_record_is_the_stored_row():
               "remaining_after", "source", "posted_by_id", "created_at")
     assert {f: getattr(outcome.record, f) for f in fields} == {f: getattr(stored, f) for f in fields}
     assert CallOffOrder.objects.get(pk=order.pk).spent == stored.amount
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit, as in production: no savepoint around the statement
+def test_an_accepted_post_is_two_queries_the_target_and_the_one_statement(django_assert_num_queries):
+    order = OrderFactory(cap=Decimal("100.00"))
+    supplier = order_parties(order)["supplier"]
+    line_id = order.lines.get().pk
+    record_usage(actor=supplier, order_id=order.pk, line_id=line_id, quantity="1",
+                 occurred_at="2026-03-10T12:00:00Z", idempotency_key="warm")  # the supplier's organization, cached
+    reading = UsageReading(line_id=line_id, quantity=Decimal("1.000000"),
+                           occurred_at=datetime(2026, 3, 10, 13, 0, tzinfo=UTC), idempotency_key="hot")
+
+    with django_assert_num_queries(2):
+        outcome = order_record_usage(actor=supplier, order_id=order.pk, reading=reading)
+
+    assert (outcome.accepted, outcome.replayed, outcome.record.amount) == (True, False, Decimal("0.20"))
+    assert CallOffOrder.objects.get(pk=order.pk).spent == Decimal("0.40")
