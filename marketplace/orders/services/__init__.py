@@ -38,7 +38,6 @@ from marketplace.orders.services.usage import order_record_usage
 __all__ = [
     "CLOCK_SKEW", "CSV_COLUMNS", "MAX_KEY_LENGTH", "CsvRowOutcome", "OrderLineSpec", "UsageOutcome", "UsageReading",
     "add_months", "highest_cap", "month_bounds", "order_activate", "order_amend_cap", "order_complete",
-    "order_create_from_award", "order_record_usage", "order_terminate", "order_upload_usage_csv", "read_usage_reading",
-    "statement_csv",
-    "statement_generate", "statements_generate_for_month",
+    "order_create_from_award", "order_record_usage", "order_terminate", "order_upload_usage_csv",
+    "read_usage_reading", "statement_csv", "statement_generate", "statements_generate_for_month",
 ]
