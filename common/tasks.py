@@ -8,14 +8,23 @@ module (``config/celery.py``), so a web process that imported none of them still
 
 from __future__ import annotations
 
+import threading
+
 from celery import current_app
 from django.db import transaction
+
+# Threads of one process (a threaded server, a concurrency test) may all miss the task at once;
+# Celery marks the modules imported before it has finished importing them, so a second thread
+# would find the registry still empty. One thread fills it, the others wait.
+_registry_lock = threading.Lock()
 
 
 def send_task(name: str, *args) -> None:
     app = current_app
     if name not in app.tasks:
-        app.loader.import_default_modules()
+        with _registry_lock:
+            if name not in app.tasks:
+                app.loader.import_default_modules()
     app.tasks[name].apply_async(args=list(args))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
@@ -96,14 +97,10 @@ def notification_email_send(*, notification_id: int) -> bool:
     return True
 
 
-def notifications_mark_read(*, user, notification_id=None) -> int:
+def notifications_mark_read(*, user: User, notification_id: int | None = None) -> int:
     """Mark the user's unread notifications read: one (``notification_id``) or all. Only ever the
     user's own; returns how many changed (0 for someone else's id, or one already read)."""
-    from django.utils import timezone
-
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if notification_id is not None:
-        if not str(notification_id).isdigit():
-            return 0
-        unread = unread.filter(pk=int(notification_id))
+        unread = unread.filter(pk=notification_id)
     return unread.update(read_at=timezone.now())

@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from common.http import safe_next
+from common.parsing import FieldErrors, read_row_id
 from marketplace.notifications.selectors import notifications_of
 from marketplace.notifications.services import notifications_mark_read
 
@@ -24,7 +25,10 @@ def notification_list(request):
 @require_POST
 def notification_read(request):
     """Mark one (``id``) or all read, then follow the notification's link when asked (``next``)."""
-    changed = notifications_mark_read(user=request.user, notification_id=request.POST.get("id") or None)
+    errors = FieldErrors()
+    notification_id = read_row_id(request.POST.get("id"), field="id", errors=errors, required=False)
+    # An id that names no row marks nothing (rather than everything).
+    changed = 0 if errors else notifications_mark_read(user=request.user, notification_id=notification_id)
     target = safe_next(request)
     if target:
         return redirect(target)

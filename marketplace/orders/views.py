@@ -15,8 +15,11 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from common.errors import DomainError, NotFound
+from common.form_errors import service_errors_on
 from common.forms import LocalizedDecimalField
+from common.parsing import read_month
 from marketplace.orders import charts, selectors, services
+from marketplace.orders.models import CallOffOrder
 
 
 class AmendCapForm(forms.Form):
@@ -49,15 +52,6 @@ def _order_or_404(request, pk):
         raise Http404 from None
 
 
-def _apply_errors(form: forms.Form, error: DomainError) -> None:
-    if error.fields:
-        for field, field_messages in error.fields.items():
-            for message in field_messages:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        form.add_error(None, error.message)
-
-
 @login_required
 def order_list(request):
     orders = selectors.orders_visible_to(user=request.user)
@@ -66,7 +60,7 @@ def order_list(request):
         orders = orders.filter(status=status)
     page = Paginator(orders, 25).get_page(request.GET.get("page"))
     return render(request, "orders/list.html", {
-        "page": page, "status": status, "statuses": services.Status.choices})
+        "page": page, "status": status, "statuses": CallOffOrder.Status.choices})
 
 
 def _detail_context(request, order, **forms_in_error) -> dict:
@@ -131,12 +125,10 @@ def order_amend_cap(request, pk):
     _order_or_404(request, pk)
     form = AmendCapForm(request.POST)
     if form.is_valid():
-        try:
+        with service_errors_on(form) as outcome:
             services.order_amend_cap(actor=request.user, order_id=pk, cap=form.cleaned_data["cap"],
                                      justification=form.cleaned_data["justification"])
-        except DomainError as error:
-            _apply_errors(form, error)
-        else:
+        if outcome.ok:
             messages.success(request, _("The cap was changed."))
             return redirect("orders:detail", pk=pk)
     return _rerender(request, pk, amend_form=form)
@@ -146,11 +138,9 @@ def _close_view(request, pk, *, prefix: str, service, done: str):
     _order_or_404(request, pk)
     form = ReasonForm(request.POST, prefix=prefix)
     if form.is_valid():
-        try:
+        with service_errors_on(form) as outcome:
             service(actor=request.user, order_id=pk, reason=form.cleaned_data["reason"])
-        except DomainError as error:
-            _apply_errors(form, error)
-        else:
+        if outcome.ok:
             messages.success(request, done)
             return redirect("orders:detail", pk=pk)
     return _rerender(request, pk, **{f"{prefix}_form": form})
@@ -176,12 +166,10 @@ def order_upload_usage(request, pk):
     _order_or_404(request, pk)
     form = UsageUploadForm(request.POST, request.FILES)
     if form.is_valid():
-        try:
+        with service_errors_on(form) as outcome:
             outcomes = services.order_upload_usage_csv(actor=request.user, order_id=pk, file=form.cleaned_data["file"])
-        except DomainError as error:
-            _apply_errors(form, error)
-        else:
-            counts = Counter(outcome.status for outcome in outcomes)
+        if outcome.ok:
+            counts = Counter(row.status for row in outcomes)
             messages.success(request, _(
                 "File read: %(accepted)s, %(rejected)s, %(invalid)s. Each row's outcome is listed under “Upload result”."
             ) % {
@@ -200,11 +188,9 @@ def order_generate_statement(request, pk):
     _order_or_404(request, pk)
     form = StatementForm(request.POST)
     if form.is_valid():
-        try:
+        with service_errors_on(form) as outcome:
             statement = services.statement_generate(order_id=pk, month=form.cleaned_data["month"], actor=request.user)
-        except DomainError as error:
-            _apply_errors(form, error)
-        else:
+        if outcome.ok:
             messages.success(request, _("Statement for %(month)s is ready.") % {"month": statement.month.strftime("%Y-%m")})
             return redirect("orders:detail", pk=pk)
     return _rerender(request, pk, statement_form=form)
@@ -214,7 +200,7 @@ def order_generate_statement(request, pk):
 def order_statement_csv(request, pk, month):
     order = _order_or_404(request, pk)
     try:
-        statement = selectors.statement_get(order=order, month=services.parse_month(month))
+        statement = selectors.statement_get(order=order, month=read_month(month))
     except DomainError:
         raise Http404 from None
     response = HttpResponse(services.statement_csv(statement=statement), content_type="text/csv; charset=utf-8")

@@ -44,8 +44,8 @@ def seed() -> dict:
     _r, _s, _a, active_order = award_and_draft_order(world, title="Archive backups", cap="50.00")
     orders.order_activate(actor=users["olga"], order_id=active_order.pk)
     orders.order_record_usage(actor=users["supplier"], order_id=active_order.pk,
-                              line_id=active_order.lines.get().pk, quantity="40", occurred_at=timezone.now(),
-                              idempotency_key="meter-1")
+                              reading=orders.read_usage_reading(line=active_order.lines.get().pk, quantity="40",
+                                                                occurred_at=timezone.now(), idempotency_key="meter-1"))
     ids["active_order"] = active_order.pk
     query = {"framework": str(world.framework.pk), "lot": str(lot.pk), "data_location": "peru"}
     open_requirement = selection.requirement_create(actor=users["ana"], details=RequirementInput(

@@ -18,8 +18,8 @@ def test_auditor_opens_a_trail_from_the_selection_log_and_all_checks_pass(page, 
     world = build_world()
     _requirement, _search, award, order = award_and_draft_order(world, cap="10.00", title="Nightly backups")
     orders.order_activate(actor=world.users["olga"], order_id=order.pk)
-    orders.order_record_usage(actor=world.users["supplier"], order_id=order.pk, line_id=order.lines.get().pk,
-                              quantity="30", occurred_at=timezone.now(), idempotency_key="meter-1")
+    orders.order_record_usage(actor=world.users["supplier"], order_id=order.pk, reading=orders.read_usage_reading(
+        line=order.lines.get().pk, quantity="30", occurred_at=timezone.now(), idempotency_key="meter-1"))
     events_before = AuditEvent.objects.count()
 
     sign_in(page, live_server, "auditor")

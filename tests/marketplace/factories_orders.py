@@ -9,6 +9,7 @@ from django.utils import timezone
 from agreements.models import Membership, Organization
 from catalog.models import Listing, ListingVersion
 from marketplace.orders.models import CallOffOrder, OrderLine
+from marketplace.orders.services import order_record_usage, read_usage_reading
 from marketplace.selection.models import Award, Requirement
 from tests.factories import FrameworkFactory, LotFactory, OrganizationFactory, UserFactory, member
 
@@ -114,3 +115,10 @@ def order_parties(order: CallOffOrder) -> dict:
     supplier_user = member(Organization.Kind.SUPPLIER, Membership.Role.PUBLISHER, organization=order.supplier)
     auditor = member(Organization.Kind.OVERSIGHT, Membership.Role.AUDITOR)
     return {"requester": requester, "approver": approver, "supplier": supplier_user, "auditor": auditor}
+
+
+def record_usage(*, actor, order_id, line_id, quantity, occurred_at, idempotency_key, **options):
+    """Post usage as the API does: the text read into a ``UsageReading``, then the service."""
+    reading = read_usage_reading(line=line_id, quantity=quantity, occurred_at=occurred_at,
+                                 idempotency_key=idempotency_key)
+    return order_record_usage(actor=actor, order_id=order_id, reading=reading, **options)

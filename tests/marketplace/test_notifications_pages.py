@@ -6,8 +6,7 @@ import pytest
 from django.test import Client
 
 from marketplace.notifications.models import Notification
-from marketplace.orders.services import order_record_usage
-from tests.marketplace.factories_orders import OrderFactory, order_parties
+from tests.marketplace.factories_orders import OrderFactory, order_parties, record_usage
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +22,8 @@ def crossed():
     """An order whose spend crossed 50 %: its buyer's and supplier's users are notified once."""
     order = OrderFactory(cap=Decimal("10.00"))
     parties = order_parties(order)
-    order_record_usage(actor=parties["supplier"], order_id=order.pk, line_id=order.lines.get().pk, quantity="30",
-                       occurred_at="2026-03-10T12:00:00Z", idempotency_key="k")  # 6.00 of 10.00
+    record_usage(actor=parties["supplier"], order_id=order.pk, line_id=order.lines.get().pk, quantity="30",
+                 occurred_at="2026-03-10T12:00:00Z", idempotency_key="k")  # 6.00 of 10.00
     return order, parties
 
 
@@ -64,6 +63,15 @@ def test_nobody_marks_someone_elses_notification_and_no_outside_redirect(crossed
     assert response.status_code == 302 and response["Location"] == "/notifications/"
     other.refresh_from_db()
     assert other.read_at is None
+
+
+def test_an_id_that_names_no_notification_marks_nothing(crossed):
+    _order, parties = crossed
+
+    response = _client(parties["requester"]).post("/notifications/read/", {"id": "first"})
+
+    assert response.status_code == 302 and response["Location"] == "/notifications/"
+    assert Notification.objects.filter(read_at__isnull=True).count() == 3
 
 
 def test_mark_all_read_changes_only_mine(crossed):

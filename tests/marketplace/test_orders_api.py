@@ -557,7 +557,7 @@ def test_a_cap_no_column_could_hold_is_a_400_at_the_api():
         f"/api/v1/orders/{order.pk}/amend-cap/", {"cap": "1e30", "justification": "Typo"}, format="json")
 
     assert response.status_code == 400
-    assert response.json()["error"]["fields"] == {"cap": ["Enter a smaller amount."]}
+    assert response.json()["error"]["fields"] == {"cap": ["Enter a number smaller than 1,000,000,000,000."]}
     order.refresh_from_db()
     assert (order.cap, CapAmendment.objects.count()) == (Decimal("100.00"), 0)
 

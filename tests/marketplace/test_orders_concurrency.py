@@ -9,11 +9,10 @@ from django.db import connection
 from django.db.models import Sum
 
 from marketplace.notifications.models import Notification
-from marketplace.orders import services as orders
 from marketplace.orders.models import CallOffOrder, ThresholdCrossing, UsageRecord
-from marketplace.orders.services import order_record_usage
+from marketplace.orders.services import usage
 from tests.conftest import requires_postgres
-from tests.marketplace.factories_orders import OrderFactory, order_parties
+from tests.marketplace.factories_orders import OrderFactory, order_parties, record_usage
 
 pytestmark = [requires_postgres, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -52,7 +51,7 @@ def test_sixteen_threads_never_overspend_the_cap():
         outcomes = []
         for post in range(12):
             # 16 x 12 posts of 1.00 (5 x 0.20) = 192.00 offered against a cap of 100.00.
-            outcomes.append(order_record_usage(
+            outcomes.append(record_usage(
                 actor=supplier, order_id=order.pk, line_id=line_id, quantity="5",
                 occurred_at="2026-03-10T12:00:00Z", idempotency_key=f"t{index}-p{post}").record.status)
         return outcomes
@@ -80,9 +79,9 @@ def test_uneven_amounts_from_sixteen_threads_stay_within_the_cap():
 
     def work(index):
         for post in range(10):
-            order_record_usage(actor=supplier, order_id=order.pk, line_id=line_id,
-                               quantity=quantities[(index + post) % len(quantities)],
-                               occurred_at="2026-03-10T12:00:00Z", idempotency_key=f"t{index}-p{post}")
+            record_usage(actor=supplier, order_id=order.pk, line_id=line_id,
+                         quantity=quantities[(index + post) % len(quantities)],
+                         occurred_at="2026-03-10T12:00:00Z", idempotency_key=f"t{index}-p{post}")
 
     _run_in_threads(THREADS, work)
 
@@ -100,8 +99,8 @@ def test_line_cap_holds_under_concurrency():
 
     def work(index):
         for post in range(5):
-            order_record_usage(actor=supplier, order_id=order.pk, line_id=line_id, quantity="5",
-                               occurred_at="2026-03-10T12:00:00Z", idempotency_key=f"t{index}-p{post}")
+            record_usage(actor=supplier, order_id=order.pk, line_id=line_id, quantity="5",
+                         occurred_at="2026-03-10T12:00:00Z", idempotency_key=f"t{index}-p{post}")
 
     _run_in_threads(THREADS, work)
 
@@ -118,8 +117,8 @@ def test_racing_duplicate_keys_produce_one_record_and_one_increment():
     line_id = order.lines.get().pk
 
     def work(index):
-        outcome = order_record_usage(actor=supplier, order_id=order.pk, line_id=line_id, quantity="10",
-                                     occurred_at="2026-03-10T12:00:00Z", idempotency_key="same-reading")
+        outcome = record_usage(actor=supplier, order_id=order.pk, line_id=line_id, quantity="10",
+                               occurred_at="2026-03-10T12:00:00Z", idempotency_key="same-reading")
         return outcome.record.pk, outcome.record.status, outcome.replayed
 
     results = _run_in_threads(THREADS, work)
@@ -143,8 +142,8 @@ def test_each_threshold_notifies_exactly_once_under_concurrency():
     def work(index):
         for post in range(5):
             # 80 posts of 0.50 (2.5 x 0.20) = 40.00: every threshold is crossed by some thread.
-            order_record_usage(actor=supplier, order_id=order.pk, line_id=line_id, quantity="2.5",
-                               occurred_at="2026-03-10T12:00:00Z", idempotency_key=f"t{index}-p{post}")
+            record_usage(actor=supplier, order_id=order.pk, line_id=line_id, quantity="2.5",
+                         occurred_at="2026-03-10T12:00:00Z", idempotency_key=f"t{index}-p{post}")
 
     _run_in_threads(THREADS, work)
 
@@ -174,9 +173,9 @@ def _post_while_the_order_row_is_held(order, supplier, change: dict, *, quantity
 
     def post():
         try:
-            outcome["value"] = order_record_usage(actor=supplier, order_id=order.pk, line_id=order.lines.get().pk,
-                                                  quantity=quantity, occurred_at="2026-03-10T12:00:00Z",
-                                                  idempotency_key=key)
+            outcome["value"] = record_usage(actor=supplier, order_id=order.pk, line_id=order.lines.get().pk,
+                                            quantity=quantity, occurred_at="2026-03-10T12:00:00Z",
+                                            idempotency_key=key)
         finally:
             connection.close()
 
@@ -202,8 +201,8 @@ def _post_while_the_order_row_is_held(order, supplier, change: dict, *, quantity
 def test_a_cap_lowered_while_a_post_waits_is_seen_and_its_threshold_recorded():
     order = OrderFactory(cap=Decimal("100.00"))
     supplier = order_parties(order)["supplier"]
-    order_record_usage(actor=supplier, order_id=order.pk, line_id=order.lines.get().pk, quantity="225",
-                       occurred_at="2026-03-10T12:00:00Z", idempotency_key="first")  # 45.00
+    record_usage(actor=supplier, order_id=order.pk, line_id=order.lines.get().pk, quantity="225",
+                 occurred_at="2026-03-10T12:00:00Z", idempotency_key="first")  # 45.00
 
     # 45 + 2 = 47: no threshold of a cap of 100, but 51 % of the cap of 92 set meanwhile.
     outcome = _post_while_the_order_row_is_held(order, supplier, {"cap": Decimal("92.00")}, quantity="10", key="k")
@@ -219,8 +218,8 @@ def test_a_cap_lowered_while_a_post_waits_is_seen_and_its_threshold_recorded():
 def test_an_order_terminated_while_a_post_waits_refuses_it_and_changes_nothing():
     order = OrderFactory(cap=Decimal("100.00"))
     supplier = order_parties(order)["supplier"]
-    order_record_usage(actor=supplier, order_id=order.pk, line_id=order.lines.get().pk, quantity="100",
-                       occurred_at="2026-03-10T12:00:00Z", idempotency_key="first")  # 20.00
+    record_usage(actor=supplier, order_id=order.pk, line_id=order.lines.get().pk, quantity="100",
+                 occurred_at="2026-03-10T12:00:00Z", idempotency_key="first")  # 20.00
 
     outcome = _post_while_the_order_row_is_held(order, supplier, {"status": CallOffOrder.Status.TERMINATED},
                                                 quantity="10", key="k")
@@ -239,8 +238,8 @@ def test_a_line_filled_while_a_post_waits_refuses_it_and_changes_nothing(monkeyp
     order = OrderFactory(cap=Decimal("100.00"), line_cap=Decimal("30.00"))
     supplier = order_parties(order)["supplier"]
     careful = []
-    original = orders._accept_usage
-    monkeypatch.setattr(orders, "_accept_usage", lambda **kwargs: careful.append(1) or original(**kwargs))
+    original = usage.accept_usage
+    monkeypatch.setattr(usage, "accept_usage", lambda **kwargs: careful.append(1) or original(**kwargs))
 
     outcome = _post_while_the_order_row_is_held(
         order, supplier, {"spent": Decimal("29.00")}, line_change={"spent": Decimal("29.00")}, quantity="10", key="k")

@@ -141,3 +141,28 @@ def test_order_create_from_award_refuses_a_no_award():
                                 end=date(2026, 12, 31))
 
     assert CallOffOrder.objects.count() == 0
+
+
+def test_an_order_may_end_on_the_day_it_starts_but_not_before():
+    award, requester = _award()
+
+    with pytest.raises(ValidationFailed) as error:
+        order_create_from_award(actor=requester, award=award, cap="100.00", start=date(2026, 3, 2),
+                                end=date(2026, 3, 1))
+    assert CallOffOrder.objects.count() == 0
+    order = order_create_from_award(actor=requester, award=award, cap="100.00", start=date(2026, 3, 1),
+                                    end=date(2026, 3, 1))
+
+    assert error.value.fields == {"end": ["Enter a date on or after the start date."]}
+    assert (order.start_date, order.end_date) == (date(2026, 3, 1), date(2026, 3, 1))
+
+
+def test_a_bad_cap_and_bad_dates_are_refused_together():
+    award, requester = _award()
+
+    with pytest.raises(ValidationFailed) as error:
+        order_create_from_award(actor=requester, award=award, cap="lots", start="2026-13-01", end="")
+
+    assert error.value.fields == {"cap": ["Enter a number, such as 1500.00."],
+                                  "start": ["Enter a date as YYYY-MM-DD."], "end": ["Enter a date as YYYY-MM-DD."]}
+    assert CallOffOrder.objects.count() == 0

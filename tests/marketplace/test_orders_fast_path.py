@@ -1,16 +1,18 @@
 """The PostgreSQL one-statement path for usage must follow the same rules as the careful path."""
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from itertools import product
 
 import pytest
 from django.db import connection
 
-from marketplace.orders import services as orders
 from marketplace.orders.models import CallOffOrder, UsageRecord
-from marketplace.orders.services import _threshold_crossed_sql, _thresholds_reached, order_record_usage
+from marketplace.orders.services import UsageReading, order_record_usage, usage
+from marketplace.orders.services.thresholds import thresholds_reached
+from marketplace.orders.services.usage_sql import threshold_crossed_sql
 from tests.conftest import requires_postgres
-from tests.marketplace.factories_orders import OrderFactory, order_parties
+from tests.marketplace.factories_orders import OrderFactory, order_parties, record_usage
 
 pytestmark = [requires_postgres, pytest.mark.postgres, pytest.mark.django_db]
 
@@ -18,7 +20,7 @@ pytestmark = [requires_postgres, pytest.mark.postgres, pytest.mark.django_db]
 def test_the_sql_threshold_rule_agrees_with_the_python_rule():
     caps = [Decimal("100.00"), Decimal("0.03"), Decimal("333.33"), Decimal("1234567.89")]
     fractions = [Decimal(f) for f in ("0", "0.4999", "0.5", "0.79", "0.8", "0.8999", "0.9", "0.99", "1")]
-    sql = "SELECT " + _threshold_crossed_sql(spent="%(s)s::numeric", amount="%(a)s::numeric", cap="%(c)s::numeric")
+    sql = "SELECT " + threshold_crossed_sql(spent="%(s)s::numeric", amount="%(a)s::numeric", cap="%(c)s::numeric")
     checked = 0
     with connection.cursor() as cursor:
         for cap, a, b in product(caps, fractions, fractions):
@@ -27,7 +29,7 @@ def test_the_sql_threshold_rule_agrees_with_the_python_rule():
             spent = (cap * a).quantize(Decimal("0.01"))
             after = (cap * b).quantize(Decimal("0.01"))
             amount = after - spent
-            python = bool(_thresholds_reached(spent_before=spent, spent_after=after, cap=cap, include_reached=False))
+            python = bool(thresholds_reached(spent_before=spent, spent_after=after, cap=cap, include_reached=False))
             cursor.execute(sql, {"s": spent, "a": amount, "c": cap})
             assert cursor.fetchone()[0] is python, (spent, amount, cap)
             checked += 1
@@ -39,12 +41,12 @@ def test_a_capped_line_is_checked_in_the_one_statement(monkeypatch):
     supplier = order_parties(order)["supplier"]
     line = order.lines.get()
     careful = []
-    monkeypatch.setattr(orders, "_accept_usage", lambda **kwargs: careful.append(kwargs))
+    monkeypatch.setattr(usage, "accept_usage", lambda **kwargs: careful.append(kwargs))
 
-    accepted = order_record_usage(actor=supplier, order_id=order.pk, line_id=line.pk, quantity="20",
-                                  occurred_at="2026-03-10T12:00:00Z", idempotency_key="a")
-    refused = order_record_usage(actor=supplier, order_id=order.pk, line_id=line.pk, quantity="10",
-                                 occurred_at="2026-03-10T12:00:00Z", idempotency_key="b")
+    accepted = record_usage(actor=supplier, order_id=order.pk, line_id=line.pk, quantity="20",
+                            occurred_at="2026-03-10T12:00:00Z", idempotency_key="a")
+    refused = record_usage(actor=supplier, order_id=order.pk, line_id=line.pk, quantity="10",
+                           occurred_at="2026-03-10T12:00:00Z", idempotency_key="b")
 
     order.refresh_from_db()
     line.refresh_from_db()
@@ -59,11 +61,28 @@ def test_the_returned_record_is_the_stored_row():
     order = OrderFactory(cap=Decimal("100.00"))
     supplier = order_parties(order)["supplier"]
 
-    outcome = order_record_usage(actor=supplier, order_id=order.pk, line_id=order.lines.get().pk, quantity="7",
-                                 occurred_at="2026-03-10T12:00:00Z", idempotency_key="meter-7")
+    outcome = record_usage(actor=supplier, order_id=order.pk, line_id=order.lines.get().pk, quantity="7",
+                           occurred_at="2026-03-10T12:00:00Z", idempotency_key="meter-7")
 
     stored = UsageRecord.objects.get(pk=outcome.record.pk)
     fields = ("order_id", "line_id", "quantity", "occurred_at", "idempotency_key", "status", "reason", "amount",
               "remaining_after", "source", "posted_by_id", "created_at")
     assert {f: getattr(outcome.record, f) for f in fields} == {f: getattr(stored, f) for f in fields}
     assert CallOffOrder.objects.get(pk=order.pk).spent == stored.amount
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit, as in production: no savepoint around the statement
+def test_an_accepted_post_is_two_queries_the_target_and_the_one_statement(django_assert_num_queries):
+    order = OrderFactory(cap=Decimal("100.00"))
+    supplier = order_parties(order)["supplier"]
+    line_id = order.lines.get().pk
+    record_usage(actor=supplier, order_id=order.pk, line_id=line_id, quantity="1",
+                 occurred_at="2026-03-10T12:00:00Z", idempotency_key="warm")  # the supplier's organization, cached
+    reading = UsageReading(line_id=line_id, quantity=Decimal("1.000000"),
+                           occurred_at=datetime(2026, 3, 10, 13, 0, tzinfo=UTC), idempotency_key="hot")
+
+    with django_assert_num_queries(2):
+        outcome = order_record_usage(actor=supplier, order_id=order.pk, reading=reading)
+
+    assert (outcome.accepted, outcome.replayed, outcome.record.amount) == (True, False, Decimal("0.20"))
+    assert CallOffOrder.objects.get(pk=order.pk).spent == Decimal("0.40")

@@ -5,8 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from marketplace.orders.models import CallOffOrder, UsageRecord
-from marketplace.orders.services import order_record_usage
-from tests.marketplace.factories_orders import OrderFactory, order_parties
+from tests.marketplace.factories_orders import OrderFactory, order_parties, record_usage
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +22,8 @@ def test_order_page_shows_chart_burn_rate_lines_and_rejected_usage():
     line = order.lines.get().pk
     for key, quantity, when in [("a", "10", "2026-03-01T10:00:00Z"), ("b", "15", "2026-03-05T10:00:00Z"),
                                 ("c", "100", "2026-03-06T10:00:00Z")]:
-        order_record_usage(actor=parties["supplier"], order_id=order.pk, line_id=line, quantity=quantity,
-                           occurred_at=when, idempotency_key=key)
+        record_usage(actor=parties["supplier"], order_id=order.pk, line_id=line, quantity=quantity,
+                     occurred_at=when, idempotency_key=key)
 
     response = _client(parties["requester"]).get(f"/orders/{order.pk}/")
 
@@ -87,6 +86,19 @@ def test_amend_cap_form_shows_errors_and_changes_nothing():
     assert order.cap == Decimal("10.00")
 
 
+def test_a_requester_without_the_approver_role_is_refused_403_and_nothing_changes():
+    order = OrderFactory(cap=Decimal("10.00"))
+    parties = order_parties(order)
+
+    response = _client(parties["requester"]).post(f"/orders/{order.pk}/amend-cap/",
+                                                  {"cap": "20.00", "justification": "More work"})
+
+    assert response.status_code == 403
+    order.refresh_from_db()
+    assert order.cap == Decimal("10.00")
+    assert not order.cap_amendments.exists()
+
+
 def test_the_cap_form_tells_the_framework_limit_and_refuses_beyond_it():
     order = OrderFactory(cap=Decimal("1000.00"))
     order.framework.max_cap_increase_percent = 25
@@ -130,15 +142,14 @@ def test_an_upload_says_at_the_top_how_many_rows_went_each_way_and_names_outcome
     assert "File read: 1 row accepted, 1 rejected, 1 not valid." in page
     assert page.index("File read:") < page.index("Upload result")
     assert ">accepted<" not in page and "Not valid" in page
-    assert "Column “quantity”: The quantity must be more than zero." in page
+    assert "Column “quantity”: Enter a number greater than 0." in page
 
 
 def test_a_cap_below_what_is_spent_says_why_on_the_page():
     order = OrderFactory(cap=Decimal("2000.00"))
     parties = order_parties(order)
-    from marketplace.orders.services import order_record_usage
-    order_record_usage(actor=parties["supplier"], order_id=order.pk, line_id=order.lines.get().pk, quantity="6000",
-                       occurred_at="2026-03-01T10:00:00Z", idempotency_key="k")  # 1,200.00
+    record_usage(actor=parties["supplier"], order_id=order.pk, line_id=order.lines.get().pk, quantity="6000",
+                 occurred_at="2026-03-01T10:00:00Z", idempotency_key="k")  # 1,200.00
 
     response = _client(parties["approver"]).post(f"/orders/{order.pk}/amend-cap/",
                                                  {"cap": "100.00", "justification": "Budget cut"})
@@ -152,10 +163,9 @@ def test_a_cap_below_what_is_spent_says_why_on_the_page():
 def test_usage_outcomes_agree_in_spanish():
     order = OrderFactory(cap=Decimal("1.00"))
     parties = order_parties(order)
-    from marketplace.orders.services import order_record_usage
     for key, quantity in (("a", "1"), ("b", "100")):  # 0.20 accepted, 20.00 refused
-        order_record_usage(actor=parties["supplier"], order_id=order.pk, line_id=order.lines.get().pk,
-                           quantity=quantity, occurred_at="2026-03-01T10:00:00Z", idempotency_key=key)
+        record_usage(actor=parties["supplier"], order_id=order.pk, line_id=order.lines.get().pk,
+                     quantity=quantity, occurred_at="2026-03-01T10:00:00Z", idempotency_key=key)
 
     page = _client(parties["approver"]).get(f"/orders/{order.pk}/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
 

@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -9,8 +9,8 @@ from audit.models import AuditEvent
 from common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.notifications.models import Notification
 from marketplace.orders.models import CallOffOrder, ThresholdCrossing, UsageRecord
-from marketplace.orders.services import order_record_usage
-from tests.marketplace.factories_orders import OrderFactory, order_parties
+from marketplace.orders.services import UsageReading, order_record_usage, read_usage_reading
+from tests.marketplace.factories_orders import OrderFactory, order_parties, record_usage
 
 pytestmark = pytest.mark.django_db
 
@@ -18,8 +18,8 @@ WHEN = "2026-03-10T12:00:00Z"
 
 
 def _post(order, user, quantity, key, *, occurred_at=WHEN, line=None):
-    return order_record_usage(actor=user, order_id=order.pk, line_id=line or order.lines.get().pk,
-                              quantity=quantity, occurred_at=occurred_at, idempotency_key=key)
+    return record_usage(actor=user, order_id=order.pk, line_id=line or order.lines.get().pk,
+                        quantity=quantity, occurred_at=occurred_at, idempotency_key=key)
 
 
 def test_accepted_usage_adds_quantity_times_price_rounded_once():
@@ -293,3 +293,47 @@ def test_a_replayed_key_inside_a_callers_transaction_leaves_it_usable():
     order.refresh_from_db()
     assert (again.replayed, again.record.pk) == (True, first.record.pk)
     assert order.spent == Decimal("2.00")
+
+
+def test_a_reading_reports_every_field_it_refuses_at_once():
+    with pytest.raises(ValidationFailed) as error:
+        read_usage_reading(line="two", quantity="abc", occurred_at="yesterday", idempotency_key="  ")
+
+    assert error.value.message == "The usage is not valid."
+    assert error.value.fields == {
+        "line": ["Choose one from the list."], "quantity": ["Enter a number, such as 12.5."],
+        "occurred_at": ["Enter a date and time in ISO 8601, e.g. 2026-03-01T10:00:00Z."],
+        "idempotency_key": ["Give a unique key for this usage, e.g. your meter reading id."],
+    }
+
+
+def test_a_reading_is_typed_in_utc_with_the_quantity_at_its_stored_scale():
+    reading = read_usage_reading(line=" 7 ", quantity="12.5", occurred_at="2026-03-10T07:00:00-05:00",
+                                 idempotency_key=" meter-1 ")
+
+    assert reading == UsageReading(line_id=7, quantity=Decimal("12.500000"),
+                                   occurred_at=datetime(2026, 3, 10, 12, 0, tzinfo=UTC),
+                                   idempotency_key="meter-1")
+    assert str(reading.quantity) == "12.500000"
+
+
+def test_a_key_longer_than_the_column_is_refused():
+    with pytest.raises(ValidationFailed) as error:
+        read_usage_reading(line="1", quantity="1", occurred_at=WHEN, idempotency_key="k" * 201)
+
+    assert list(error.value.fields) == ["idempotency_key"]
+
+
+def test_the_service_refuses_a_typed_reading_that_has_not_happened_yet():
+    order = OrderFactory(cap=Decimal("100.00"), start_date=date(2025, 1, 1), end_date=date(2099, 12, 31))
+    supplier = order_parties(order)["supplier"]
+    reading = UsageReading(line_id=order.lines.get().pk, quantity=Decimal("1"),
+                           occurred_at=timezone.now() + timedelta(hours=1), idempotency_key="early")
+
+    with pytest.raises(ValidationFailed) as error:
+        order_record_usage(actor=supplier, order_id=order.pk, reading=reading)
+
+    order.refresh_from_db()
+    assert "in the future" in error.value.fields["occurred_at"][0]
+    assert UsageRecord.objects.count() == 0
+    assert order.spent == Decimal("0.00")

@@ -352,8 +352,8 @@ def service_calls(world) -> dict:
         "orders.order_terminate": lambda: orders.order_terminate(actor=auditor, order_id=order.pk, reason="x"),
         "orders.order_complete": lambda: orders.order_complete(actor=auditor, order_id=order.pk, reason="x"),
         "orders.order_record_usage": lambda: orders.order_record_usage(
-            actor=auditor, order_id=order.pk, line_id=line.pk, quantity="1", occurred_at="2026-03-05T10:00:00Z",
-            idempotency_key="oversight-1"),
+            actor=auditor, order_id=order.pk, reading=orders.read_usage_reading(
+                line=line.pk, quantity="1", occurred_at="2026-03-05T10:00:00Z", idempotency_key="oversight-1")),
         "orders.order_upload_usage_csv": lambda: orders.order_upload_usage_csv(
             actor=auditor, order_id=order.pk,
             file=f"line,quantity,occurred_at,idempotency_key\n{line.pk},1,2026-03-05T10:00:00Z,o-2\n"),

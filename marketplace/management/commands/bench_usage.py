@@ -36,7 +36,7 @@ from agreements.models import FrameworkAgreement, Lot, Membership, Organization
 from catalog.models import Listing, ListingVersion
 from marketplace.notifications.models import Notification
 from marketplace.orders.models import CallOffOrder, OrderLine, ThresholdCrossing, UsageRecord
-from marketplace.orders.services import order_record_usage
+from marketplace.orders.services import UsageReading, order_record_usage
 
 UNIT_PRICE = Decimal("0.200000")
 QUANTITY = Decimal("5")  # 1.00 per post
@@ -143,10 +143,9 @@ class Command(BaseCommand):
     # ------------------------------------------------------------------ work items
 
     def _post(self, fixtures: dict, order: CallOffOrder, index: int, run_id: str) -> bool:
-        outcome = order_record_usage(
-            actor=fixtures["user"], order_id=order.pk, line_id=order.bench_line_id, quantity=QUANTITY,
-            occurred_at=timezone.now(), idempotency_key=f"bench-{run_id}-{index}", source="bench",
-        )
+        reading = UsageReading(line_id=order.bench_line_id, quantity=QUANTITY, occurred_at=timezone.now(),
+                               idempotency_key=f"bench-{run_id}-{index}")
+        outcome = order_record_usage(actor=fixtures["user"], order_id=order.pk, reading=reading, source="bench")
         return outcome.accepted
 
     def _plain_insert(self, order: CallOffOrder, index: int, run_id: str) -> bool:

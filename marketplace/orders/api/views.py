@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.errors import ValidationFailed
+from common.parsing import read_month
 from config.api.errors import error_body
 from marketplace.orders import selectors, services
 from marketplace.orders.models import CallOffOrder, OrderLine, Statement, UsageRecord
@@ -170,10 +171,10 @@ class OrderUsageView(APIView):
         data = UsageInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        outcome = services.order_record_usage(
-            actor=request.user, order_id=pk, line_id=values["line"], quantity=values["quantity"],
-            occurred_at=values["occurred_at"], idempotency_key=values["idempotency_key"],
-        )
+        reading = services.read_usage_reading(line=values["line"], quantity=values["quantity"],
+                                              occurred_at=values["occurred_at"],
+                                              idempotency_key=values["idempotency_key"])
+        outcome = services.order_record_usage(actor=request.user, order_id=pk, reading=reading)
         return usage_response(outcome.record, replayed=outcome.replayed)
 
 
@@ -238,7 +239,7 @@ class OrderStatementCsvView(APIView):
     @extend_schema(responses={(200, "text/csv"): str})
     def get(self, request, pk, month):
         order = selectors.order_get_for(user=request.user, order_id=pk)
-        statement = selectors.statement_get(order=order, month=services.parse_month(month))
+        statement = selectors.statement_get(order=order, month=read_month(month))
         response = HttpResponse(services.statement_csv(statement=statement), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{order.reference}-{statement.month:%Y-%m}.csv"'
         return response
