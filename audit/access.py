@@ -1,7 +1,7 @@
 """Who may read the audit trail, decided without importing any other app.
 
 The rule lives with the parties: the project names it in the setting ``AUDIT_READER_PERMISSION``
-(a dotted path to a DRF permission class, ``config.api.permissions.IsOversight`` in
+(a dotted path to a DRF permission class, ``agreements.api.permissions.IsOversight`` in
 ``config/settings.py``), imported when first asked, so ``audit`` keeps no import of another app.
 There is no default: a project that installs ``audit`` without naming its readers fails the
 system check ``audit.E002`` (``audit/checks.py``) rather than guessing who may read.
@@ -23,7 +23,7 @@ def reader_permission_path() -> str:
     if not isinstance(path, str) or not path.strip():
         raise ImproperlyConfigured(
             f"Set {READER_PERMISSION_SETTING} to the dotted path of the DRF permission class that decides who "
-            "may read the audit trail (e.g. 'config.api.permissions.IsOversight')."
+            "may read the audit trail (e.g. 'agreements.api.permissions.IsOversight')."
         )
     return path
 

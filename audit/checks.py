@@ -62,7 +62,7 @@ def reader_permission_errors(path: object) -> list[checks.CheckMessage]:
             checks.Error(
                 f"{READER_PERMISSION_SETTING} is not set: the audit trail does not know who may read it.",
                 hint=f"Set {READER_PERMISSION_SETTING} in the settings to the dotted path of a DRF permission "
-                "class, e.g. 'config.api.permissions.IsOversight'.",
+                "class, e.g. 'agreements.api.permissions.IsOversight'.",
                 id="audit.E002",
             )
         ]

@@ -51,3 +51,10 @@ class Conflict(DomainError):
 
 class InvalidTransition(Conflict):
     code = "invalid_transition"
+
+
+def error_body(*, code: str, message: str, fields: dict | None = None, **extra) -> dict:
+    """The API's one error shape: ``{"error": {"code", "message", "fields", ...}}``."""
+    body = {"code": code, "message": str(message), "fields": fields or {}}
+    body.update(extra)
+    return {"error": body}

@@ -277,7 +277,7 @@ CELERY_BEAT_SCHEDULE["refresh-red-flags"] = {"task": "marketplace.oversight.task
 
 # Who may read the audit trail: audit names no other app, so the project names the permission class
 # (required: the system check audit.E002 refuses to start without it).
-AUDIT_READER_PERMISSION = "config.api.permissions.IsOversight"
+AUDIT_READER_PERMISSION = "agreements.api.permissions.IsOversight"
 # Audit chain checkpoints: the beat task records the chain head hourly; the publishing task appends it to
 # a JSON-lines file in this folder (audit-checkpoints.jsonl), the copy to publish outside the database.
 # Both run only on the "audit-checkpoints" queue, which exactly one worker consumes with concurrency 1

@@ -16,14 +16,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from common.errors import DomainError
+from common.errors import DomainError, error_body
 from config.security import lockout_message, login_lock_of
-
-
-def error_body(*, code: str, message: str, fields: dict | None = None, **extra) -> dict:
-    body = {"code": code, "message": str(message), "fields": fields or {}}
-    body.update(extra)
-    return {"error": body}
 
 
 def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:

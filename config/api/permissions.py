@@ -6,14 +6,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import BasePermission
 
 from agreements.selectors import is_oversight
-
-
-class IsOversight(BasePermission):
-    message = _("Only oversight users (auditors) can read this.")
-
-    def has_permission(self, request, view) -> bool:
-        return bool(request.user and request.user.is_authenticated and is_oversight(request.user))
-
+from common.errors import error_body
 
 # --- oversight reads everything and changes nothing ------------------------------------------------
 
@@ -72,7 +65,6 @@ class OversightReadOnlyMiddleware:
         if user is None or not is_oversight(user):
             return None
         if request.path_info.startswith("/api/"):
-            from config.api.errors import error_body
 
             return JsonResponse(error_body(code="permission_denied", message=OVERSIGHT_READ_ONLY_MESSAGE), status=403)
         raise PermissionDenied(OVERSIGHT_READ_ONLY_MESSAGE)

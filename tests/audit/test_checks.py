@@ -32,7 +32,7 @@ def test_postgresql_with_psycopg3_is_an_error_and_psycopg2_or_sqlite_pass():
 
 
 def test_the_project_names_the_audit_reader_permission_in_settings():
-    assert django_settings.AUDIT_READER_PERMISSION == "config.api.permissions.IsOversight"
+    assert django_settings.AUDIT_READER_PERMISSION == "agreements.api.permissions.IsOversight"
     assert reader_permission_errors(django_settings.AUDIT_READER_PERMISSION) == []
 
 

@@ -10,9 +10,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.errors import ValidationFailed
+from common.errors import ValidationFailed, error_body
 from common.parsing import read_month
-from config.api.errors import error_body
 from marketplace.orders import selectors, services
 from marketplace.orders.models import CallOffOrder, OrderLine, Statement, UsageRecord
 

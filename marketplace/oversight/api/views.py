@@ -18,10 +18,10 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agreements.api.permissions import IsOversight
 from common.errors import ValidationFailed
 from common.parsing import FieldErrors, read_row_id
 from common.spreadsheet import safe_row
-from config.api.permissions import IsOversight
 from marketplace.oversight import selectors
 from marketplace.oversight.models import RedFlag
 
