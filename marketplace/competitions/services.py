@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from agreements.models import Admission, FrameworkAgreement, Lot, Organization
 from agreements.selectors import admitted_suppliers, ceiling_price_for, organization_of
 from audit.services import audit_record
+from common.business_days import earliest_deadline
 from common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from common.lifecycle import check_transition
 from common.money import (
@@ -42,7 +43,6 @@ from common.money import (
     round_price,
     to_decimal,
 )
-from marketplace.business_days import earliest_deadline
 from marketplace.competitions.models import (
     SCORE_FIELD,
     ClarificationQuestion,
@@ -175,7 +175,7 @@ def _check_deadline(*, deadline: datetime, framework: FrameworkAgreement, now: d
         message = _("The deadline must fall within the framework, which ends on %(end)s.") % {
             "end": framework.end_date.isoformat()}
         raise ValidationFailed(message, code="deadline_after_framework", fields={"deadline": [message]})
-    earliest = earliest_deadline(now, framework.min_quotation_business_days)
+    earliest = earliest_deadline(now, framework.min_quotation_business_days, country=framework.country)
     if deadline < earliest:
         raise ValidationFailed(
             _("The deadline must be at least %(days)s business days away (weekends and holidays do not count): "
