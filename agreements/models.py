@@ -5,10 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from common.business_days import is_supported_country
 from common.money import PRICE_FIELD
 
 
@@ -76,6 +78,11 @@ class Membership(models.Model):
 MAX_CAP_INCREASE_PERCENT = 1000
 
 
+def validate_holiday_country(value: str) -> None:
+    if not is_supported_country(value):
+        raise ValidationError(_("No public holiday calendar is known for this country."), code="invalid_country")
+
+
 class FrameworkAgreement(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -97,6 +104,9 @@ class FrameworkAgreement(models.Model):
     description = models.TextField(_("description"), blank=True)
     authority = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="frameworks")
     currency = models.CharField(_("currency"), max_length=3, help_text=_("ISO 4217 code, e.g. PEN, COP, GBP."))
+    # Whose public holidays do not count as business days (quotation windows): common/business_days.py.
+    country = models.CharField(_("country"), max_length=2, default="PE", validators=[validate_holiday_country],
+                               help_text=_("ISO 3166-1 alpha-2 code."))
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))

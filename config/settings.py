@@ -246,16 +246,6 @@ MARKETPLACE = {
 }
 WHITENOISE_AUTOREFRESH = DEBUG
 
-# Competitions (request for quotation): public holidays that do not count as business days for the
-# quotation window, as ISO dates. Default: Peru's national holidays for 2026 and 2027 (the demo
-# country); set MARKETPLACE_HOLIDAYS="2026-01-01,2026-12-25,..." for another calendar.
-MARKETPLACE_HOLIDAYS = env_list(
-    "MARKETPLACE_HOLIDAYS",
-    "2026-01-01,2026-04-02,2026-04-03,2026-05-01,2026-06-07,2026-06-29,2026-07-23,2026-07-28,2026-07-29,"
-    "2026-08-06,2026-08-30,2026-10-08,2026-11-01,2026-12-08,2026-12-09,2026-12-25,"
-    "2027-01-01,2027-03-25,2027-03-26,2027-05-01,2027-06-07,2027-06-29,2027-07-23,2027-07-28,2027-07-29,"
-    "2027-08-06,2027-08-30,2027-10-08,2027-11-01,2027-12-08,2027-12-09,2027-12-25",
-)
 # The one mechanism that closes competitions: every minute, each published one whose deadline passed.
 CELERY_BEAT_SCHEDULE["close-overdue-competitions"] = {
     "task": "marketplace.competitions.tasks.close_overdue_competitions", "schedule": 60.0,

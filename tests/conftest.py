@@ -145,3 +145,14 @@ def _empty_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture
+def clock(time_machine):
+    """Time under the test's control (time-machine): it starts at the real now, stands still, and
+    moves only when told (``clock.shift(timedelta(days=3))``, ``clock.move_to(datetime)``). The helpers
+    of tests/clock.py follow it."""
+    from django.utils import timezone
+
+    time_machine.move_to(timezone.now(), tick=False)
+    return time_machine

@@ -1,12 +1,12 @@
 """factory_boy factories shared by every test package."""
 
-from datetime import date
 from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
 
 from agreements.models import Admission, CeilingPrice, FrameworkAgreement, Lot, Membership, Organization
+from tests.clock import months_from_this_month
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -53,8 +53,9 @@ class FrameworkFactory(factory.django.DjangoModelFactory):
     authority = factory.SubFactory(OrganizationFactory, kind=Organization.Kind.AUTHORITY)
     currency = "PEN"
     status = FrameworkAgreement.Status.LIVE
-    start_date = date(2026, 1, 1)
-    end_date = date(2028, 12, 31)
+    # Live around now: from eleven months ago to the end of the month two years ahead.
+    start_date = factory.LazyFunction(lambda: months_from_this_month(-11))
+    end_date = factory.LazyFunction(lambda: months_from_this_month(24, day=-1))
 
 
 class LotFactory(factory.django.DjangoModelFactory):

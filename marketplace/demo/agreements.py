@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from agreements import services
 from agreements.models import Admission, FrameworkAgreement, Lot, Membership, Organization
@@ -104,14 +105,15 @@ def seed_parties(out) -> dict[str, Organization]:
 
 def seed_frameworks(out, orgs: dict[str, Organization]) -> list[FrameworkAgreement]:
     authority = orgs["authority"]
+    this_year = timezone.localdate().year  # live from this January to the end of the year after next
     frameworks = []
     for spec in FRAMEWORKS:
         framework = FrameworkAgreement.objects.filter(reference=spec["reference"]).first()
         if framework is None:
             framework = services.framework_create(
                 actor=None, authority=authority, reference=spec["reference"], title=spec["title"],
-                description=spec["description"], currency=spec["currency"], start_date=date(2026, 1, 1),
-                end_date=date(2028, 12, 31), max_cap_increase_percent=25,
+                description=spec["description"], currency=spec["currency"], start_date=date(this_year, 1, 1),
+                end_date=date(this_year + 2, 12, 31), max_cap_increase_percent=25,
             )
             framework = services.framework_transition(
                 actor=None, framework=framework, target=FrameworkAgreement.Status.OPEN

@@ -15,8 +15,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from agreements.models import FrameworkAgreement
+from common.business_days import earliest_deadline
 from common.money import round_price
-from marketplace.business_days import earliest_deadline
 from marketplace.competitions import services as competitions
 from marketplace.competitions.inputs import CompetitionDraft, LineSpec, QuoteInput, QuoteLineInput
 from marketplace.competitions.selectors import listings_for_quote_line
@@ -51,7 +51,8 @@ def seed_competition(out) -> None:
             period_end=min(start + timedelta(days=90), framework.end_date)),
         estimates=[EstimateInput(unit=unit, quantity=Decimal(quantity)) for unit, quantity in lines],
     )
-    deadline = earliest_deadline(timezone.now(), framework.min_quotation_business_days) + timedelta(hours=1)
+    deadline = earliest_deadline(timezone.now(), framework.min_quotation_business_days,
+                                country=framework.country) + timedelta(hours=1)
     competition = competitions.competition_create(actor=buyer, draft=CompetitionDraft(
         requirement_id=requirement.pk, lot_id=lot.pk, deadline=deadline,
         lines=tuple(LineSpec(unit=unit, quantity=Decimal(quantity)) for unit, quantity in lines),

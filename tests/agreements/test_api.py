@@ -1,9 +1,9 @@
-from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from agreements.models import FrameworkAgreement, Membership, Organization
+from tests.clock import months_from_this_month
 from tests.conftest import client_for
 from tests.factories import CeilingPriceFactory, FrameworkFactory, LotFactory, OrganizationFactory, member
 
@@ -15,7 +15,7 @@ def _cloud_framework():
     framework = FrameworkFactory(
         reference="FA-2026-CLOUD", title="Cloud Services", description="Cloud for public entities.",
         authority=authority, currency="PEN", status=FrameworkAgreement.Status.LIVE,
-        start_date=date(2026, 1, 1), end_date=date(2028, 12, 31),
+        start_date=months_from_this_month(-11), end_date=months_from_this_month(24, day=-1),
     )
     hosting = LotFactory(framework=framework, number=1, title="Cloud hosting")
     CeilingPriceFactory(lot=hosting, unit="vCPU-hour", max_unit_price=Decimal("0.250000"))
@@ -42,8 +42,8 @@ def test_framework_detail_exact_json(api_client):
         "authority": {"id": framework.authority.pk, "name": "Central Agency", "kind": "authority", "country": "PE"},
         "currency": "PEN",
         "status": "live",
-        "start_date": "2026-01-01",
-        "end_date": "2028-12-31",
+        "start_date": months_from_this_month(-11).isoformat(),
+        "end_date": months_from_this_month(24, day=-1).isoformat(),
         "direct_award_allowed": True,
         "max_frozen_results": 30,
         "min_quotation_business_days": 2,

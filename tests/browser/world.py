@@ -9,7 +9,7 @@ services. Every user's password is ``PASSWORD``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.utils import timezone
 from agreements import services as agreements
 from agreements.models import Admission, FrameworkAgreement, Lot, Membership, Organization
 from catalog.models import Listing, NeedCategory
+from tests.clock import months_from_this_month
 from tests.factories import (
     AttributeDefinitionFactory,
     OrganizationFactory,
@@ -79,7 +80,7 @@ def build_world() -> World:
     }
     framework = agreements.framework_create(
         actor=None, authority=authority, reference="FA-2026-CLOUD", title="Cloud Services", currency="PEN",
-        start_date=date(2026, 1, 1), end_date=date(2028, 12, 31),
+        start_date=months_from_this_month(-11), end_date=months_from_this_month(24, day=-1),
         description="Cloud hosting for public entities, priced by consumption.",
     )
     framework = agreements.framework_transition(actor=None, framework=framework,

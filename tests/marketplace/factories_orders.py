@@ -1,6 +1,5 @@
 """Factories for call-off order tests: a listing version, an award and an order built on them."""
 
-from datetime import date
 from decimal import Decimal
 
 import factory
@@ -11,6 +10,7 @@ from catalog.models import Listing, ListingVersion
 from marketplace.orders.models import CallOffOrder, OrderLine
 from marketplace.orders.services import order_record_usage, read_usage_reading
 from marketplace.selection.models import Award, Requirement
+from tests.clock import months_from_this_month
 from tests.factories import FrameworkFactory, LotFactory, OrganizationFactory, UserFactory, member
 
 
@@ -89,8 +89,8 @@ class OrderFactory(factory.django.DjangoModelFactory):
     status = CallOffOrder.Status.ACTIVE
     cap = Decimal("100.00")
     original_cap = factory.SelfAttribute("cap")
-    start_date = date(2026, 1, 1)
-    end_date = date(2027, 12, 31)
+    start_date = factory.LazyFunction(lambda: months_from_this_month(-11))
+    end_date = factory.LazyFunction(lambda: months_from_this_month(12, day=-1))
     created_by = factory.SubFactory(UserFactory)
 
     @classmethod

@@ -7,7 +7,6 @@ own indexer), so that freezing goes through the real search.
 from __future__ import annotations
 
 import hashlib
-from datetime import date
 from decimal import Decimal
 
 import factory
@@ -16,6 +15,7 @@ from django.utils import timezone
 from agreements.models import Membership, Organization
 from catalog.models import AttributeDefinition, Listing, ListingVersion
 from marketplace.selection.models import Requirement, RequirementCriterion, RequirementEstimate
+from tests.clock import months_from_this_month
 from tests.factories import (
     AdmissionFactory,
     CeilingPriceFactory,
@@ -25,7 +25,7 @@ from tests.factories import (
     member,
 )
 
-AWARD_TERM = {"cap": "5000.00", "start": date(2026, 3, 1), "end": date(2026, 12, 31)}
+AWARD_TERM = {"cap": "5000.00", "start": months_from_this_month(-9), "end": months_from_this_month(0, day=-1)}
 
 
 class AttributeDefinitionFactory(factory.django.DjangoModelFactory):

@@ -9,6 +9,7 @@ from audit.models import AuditEvent
 from marketplace.competitions.models import Competition, Quote, QuoteEvaluation
 from marketplace.competitions.selectors import competitions_visible_to, quotes_visible_to
 from marketplace.notifications.models import Notification
+from tests.clock import months_from_this_month
 from tests.conftest import client_for
 from tests.factories import member
 from tests.marketplace.factories_competitions import (
@@ -81,7 +82,7 @@ def test_a_deadline_after_the_framework_ends_is_refused(buyer_user, lot):
 
 
 def test_a_too_early_deadline_is_reported_with_the_other_mistakes(buyer_user, lot):
-    response = _create_for_new_requirement(buyer_user, lot, deadline="2020-01-01T12:00:00Z", unit="parsec")
+    response = _create_for_new_requirement(buyer_user, lot, deadline=f"{months_from_this_month(-83)}T12:00:00Z", unit="parsec")
 
     assert response.status_code == 400
     fields = response.json()["error"]["fields"]
@@ -247,7 +248,7 @@ def test_full_flow_over_the_api_questions_evaluate_award(buyer_user, supplier_us
         "60.00", "27.50", "87.50", 1)
 
     award = client_for(buyer_user).post(base + "award/", {"quote": first.pk, "justification": "Best value",
-                                                          "start": "2027-01-01", "end": "2027-06-30"}, format="json")
+                                                          "start": months_from_this_month(1).isoformat(), "end": months_from_this_month(6, day=-1).isoformat()}, format="json")
     assert award.status_code == 201, award.json()
     assert award.json()["estimated_total"] == "240.00"
     assert award.json()["order"] is None  # no catalog listing behind the quote

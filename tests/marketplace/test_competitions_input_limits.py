@@ -12,6 +12,7 @@ from audit.models import AuditEvent
 from common.errors import ValidationFailed
 from marketplace.competitions.models import Competition, CompetitionLine, Quote, QuoteEvaluation, QuoteLine
 from marketplace.orders.models import CallOffOrder
+from tests.clock import months_from_this_month
 from tests.conftest import client_for, signed_in_browser
 from tests.factories import CeilingPriceFactory
 from tests.marketplace.factories_competitions import (
@@ -200,7 +201,7 @@ def test_an_award_cap_the_column_cannot_keep_is_a_400_and_nothing_changes(buyer_
     competition, quote = _evaluated(buyer_user, supplier_user, lot)
 
     response = client_for(buyer_user).post(f"/api/v1/competitions/{competition.pk}/award/", {
-        "quote": quote.pk, "justification": "Lowest price", "cap": cap, "start": "2027-01-01", "end": "2027-06-30",
+        "quote": quote.pk, "justification": "Lowest price", "cap": cap, "start": months_from_this_month(1).isoformat(), "end": months_from_this_month(6, day=-1).isoformat(),
     }, format="json")
 
     assert response.status_code == 400
@@ -261,7 +262,7 @@ def test_a_form_wide_refusal_is_said_once(buyer_user, supplier_user, lot):
     close(competition)  # closed, not evaluated: the award is refused as a whole
 
     response = browser(buyer_user).post(f"/competitions/{competition.pk}/award/", {
-        "quote": quote.pk, "justification": "Lowest price", "start": "2027-01-01", "end": "2027-06-30"})
+        "quote": quote.pk, "justification": "Lowest price", "start": months_from_this_month(1).isoformat(), "end": months_from_this_month(6, day=-1).isoformat()})
 
     assert response.status_code == 409
     assert response.content.decode().count("Evaluate the quotes before awarding.") == 1

@@ -7,6 +7,7 @@ from django.utils import timezone
 from agreements.models import Admission
 from marketplace.competitions.models import Competition, Quote, QuoteEvaluation
 from marketplace.orders.models import CallOffOrder
+from tests.clock import months_from_this_month
 from tests.marketplace.factories_competitions import (
     close,
     create_competition,
@@ -120,11 +121,11 @@ def test_buyer_evaluates_and_awards_from_the_pages(buyer_user, supplier_user, ot
     assert dict(QuoteEvaluation.objects.values_list("quote_id", "rank")) == {second.pk: 1, first.pk: 2}
 
     not_top = client.post(f"/competitions/{competition.pk}/award/", {
-        "quote": first.pk, "justification": "Better", "start": "2027-01-01", "end": "2027-06-30"})
+        "quote": first.pk, "justification": "Better", "start": months_from_this_month(1).isoformat(), "end": months_from_this_month(6, day=-1).isoformat()})
     assert not_top.status_code == 400
     assert 'href="#field-not_top_reason"' in not_top.content.decode()
     awarded = client.post(f"/competitions/{competition.pk}/award/", {
-        "quote": second.pk, "justification": "Lowest price", "start": "2027-01-01", "end": "2027-06-30"})
+        "quote": second.pk, "justification": "Lowest price", "start": months_from_this_month(1).isoformat(), "end": months_from_this_month(6, day=-1).isoformat()})
     assert awarded.status_code == 302
     assert Competition.objects.get(pk=competition.pk).status == "awarded"
 

@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -23,6 +23,7 @@ from marketplace.competitions.tasks import close_overdue_competitions
 from marketplace.notifications.models import Notification
 from marketplace.orders.models import CallOffOrder
 from marketplace.selection.models import Award, Requirement
+from tests.clock import months_from_this_month
 from tests.factories import AdmissionFactory, LotFactory, member
 from tests.marketplace.factories_competitions import (
     admitted_supplier,
@@ -427,7 +428,7 @@ def test_award_to_top_quote_creates_draft_order_and_tells_every_quoting_supplier
 ):
     competition, top, runner_up = _evaluated_pair(buyer_user, supplier_user, other_supplier_user, lot)
     award = award_as(actor=buyer_user, competition_id=competition.pk, quote_id=top.pk,
-                                       justification="Lowest valid price", start="2027-01-01", end="2027-12-31")
+                                       justification="Lowest valid price", start=months_from_this_month(1).isoformat(), end=months_from_this_month(12, day=-1).isoformat())
     competition.refresh_from_db()
     assert competition.status == Competition.Status.AWARDED
     assert competition.award == award
@@ -437,14 +438,14 @@ def test_award_to_top_quote_creates_draft_order_and_tells_every_quoting_supplier
         Decimal("220.00"), Decimal("220.00"), Decimal("0.00"))
     assert Requirement.objects.get(pk=competition.requirement_id).status == Requirement.Status.AWARDED
     order = CallOffOrder.objects.get(award=award)
-    assert (order.status, order.cap, order.start_date, order.end_date) == ("draft", Decimal("220.00"), date(2027, 1, 1),
-                                                                           date(2027, 12, 31))
+    assert (order.status, order.cap, order.start_date, order.end_date) == ("draft", Decimal("220.00"), months_from_this_month(1),
+                                                                           months_from_this_month(12, day=-1))
     assert order.lines.get().unit_price == Decimal("0.180000")
     outcome = Notification.objects.filter(kind="competition.outcome")
     assert sorted(n.recipient_id for n in outcome) == sorted([supplier_user.pk, other_supplier_user.pk])
     with pytest.raises(InvalidTransition):
         award_as(actor=buyer_user, competition_id=competition.pk, quote_id=top.pk,
-                                   justification="Again", start="2027-01-01", end="2027-12-31")
+                                   justification="Again", start=months_from_this_month(1).isoformat(), end=months_from_this_month(12, day=-1).isoformat())
     assert Notification.objects.filter(kind="competition.outcome").count() == 2
 
 
@@ -459,7 +460,7 @@ def test_award_orders_every_quoted_line_that_has_a_listing_at_the_quoted_price(
     evaluate_as(actor=buyer_user, competition_id=competition.pk, evaluations=[{"quote": quote.pk}])
 
     award = award_as(actor=buyer_user, competition_id=competition.pk, quote_id=quote.pk,
-                                       justification="Only valid quote", start="2027-01-01", end="2027-12-31")
+                                       justification="Only valid quote", start=months_from_this_month(1).isoformat(), end=months_from_this_month(12, day=-1).isoformat())
 
     order = CallOffOrder.objects.get(award=award)
     assert [(line.listing_version_id, line.unit, line.unit_price) for line in order.lines.order_by("pk")] == [
@@ -473,7 +474,7 @@ def test_award_to_runner_up_requires_a_reason_and_records_the_difference(buyer_u
     competition, top, runner_up = _evaluated_pair(buyer_user, supplier_user, other_supplier_user, lot)
     with pytest.raises(ValidationFailed) as error:
         award_as(actor=buyer_user, competition_id=competition.pk, quote_id=runner_up.pk,
-                                   justification="Better delivery", start="2027-01-01", end="2027-12-31")
+                                   justification="Better delivery", start=months_from_this_month(1).isoformat(), end=months_from_this_month(12, day=-1).isoformat())
     assert error.value.code == "justification_required"
     assert list(error.value.fields) == ["not_top_reason"]
     competition.refresh_from_db()
@@ -482,7 +483,7 @@ def test_award_to_runner_up_requires_a_reason_and_records_the_difference(buyer_u
 
     award = award_as(actor=buyer_user, competition_id=competition.pk, quote_id=runner_up.pk,
                                        justification="Better delivery", not_top_reason="Top supplier failed the site visit",
-                                       start="2027-01-01", end="2027-12-31", cap="5000")
+                                       start=months_from_this_month(1).isoformat(), end=months_from_this_month(12, day=-1).isoformat(), cap="5000")
     assert (award.price_difference, award.cheaper_option_reason) == (Decimal("20.00"), "Top supplier failed the site visit")
     assert award.competition.status == Competition.Status.AWARDED
 
@@ -494,13 +495,13 @@ def test_award_before_evaluation_and_of_rejected_quote_are_refused(buyer_user, s
     close(competition)
     with pytest.raises(Conflict) as error:
         award_as(actor=buyer_user, competition_id=competition.pk, quote_id=first.pk,
-                                   justification="x", start="2027-01-01", end="2027-12-31")
+                                   justification="x", start=months_from_this_month(1).isoformat(), end=months_from_this_month(12, day=-1).isoformat())
     assert error.value.code == "not_evaluated"
     evaluate_as(actor=buyer_user, competition_id=competition.pk, evaluations=[
         {"quote": first.pk, "rejected": True, "rejection_reason": "Missing certificate"}, {"quote": second.pk}])
     with pytest.raises(Conflict) as error:
         award_as(actor=buyer_user, competition_id=competition.pk, quote_id=first.pk,
-                                   justification="x", start="2027-01-01", end="2027-12-31")
+                                   justification="x", start=months_from_this_month(1).isoformat(), end=months_from_this_month(12, day=-1).isoformat())
     assert error.value.code == "quote_rejected"
     competition.refresh_from_db()
     assert (competition.status, competition.award_id) == ("closed", None)
@@ -512,7 +513,7 @@ def test_award_without_a_listing_behind_the_quote_makes_no_order(buyer_user, sup
     close(competition)
     evaluate_as(actor=buyer_user, competition_id=competition.pk, evaluations=[{"quote": quote.pk}])
     award = award_as(actor=buyer_user, competition_id=competition.pk, quote_id=quote.pk,
-                                       justification="Only quote", start="2027-01-01", end="2027-12-31")
+                                       justification="Only quote", start=months_from_this_month(1).isoformat(), end=months_from_this_month(12, day=-1).isoformat())
     assert award.listing_version is None
     assert CallOffOrder.objects.count() == 0
     assert AuditEvent.objects.get(action="competition.awarded").payload["order"] is None

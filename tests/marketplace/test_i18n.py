@@ -20,6 +20,7 @@ from marketplace.orders.models import CallOffOrder, UsageRecord
 from marketplace.oversight.selectors import csv_column_labels
 from marketplace.selection.export import snapshot_columns
 from tests.catalog.conftest import corpus  # noqa: F401  (the catalog's fixture, reused)
+from tests.clock import months_from_this_month
 from tests.conftest import client_for
 from tests.marketplace.factories_orders import OrderFactory, order_parties
 
@@ -300,17 +301,17 @@ def test_statement_csv_headers_follow_the_language():
     parties = order_parties(order)
     _usage(client_for(parties["supplier"]), order, "a", quantity="10")
     buyer = client_for(parties["requester"])
-    buyer.post(f"/api/v1/orders/{order.pk}/statements/", {"month": "2026-03"}, format="json")
+    buyer.post(f"/api/v1/orders/{order.pk}/statements/", {"month": f"{months_from_this_month(-9):%Y-%m}"}, format="json")
 
     def lines(response) -> list[str]:
         content = b"".join(response) if hasattr(response, "streaming_content") else response.content
         return content.decode().splitlines()
 
-    spanish = lines(buyer.get(f"/api/v1/orders/{order.pk}/statements/2026-03.csv", HTTP_ACCEPT_LANGUAGE="es"))
-    english = lines(buyer.get(f"/api/v1/orders/{order.pk}/statements/2026-03.csv"))
+    spanish = lines(buyer.get(f"/api/v1/orders/{order.pk}/statements/{months_from_this_month(-9):%Y-%m}.csv", HTTP_ACCEPT_LANGUAGE="es"))
+    english = lines(buyer.get(f"/api/v1/orders/{order.pk}/statements/{months_from_this_month(-9):%Y-%m}.csv"))
 
     assert spanish[0] == "orden,mes,linea,descripcion,unidad,precio_unitario,cantidad,importe,registros"
-    assert spanish[-1] == f"{order.reference},2026-03,,Total,,,,2.00,1"
+    assert spanish[-1] == f"{order.reference},{months_from_this_month(-9):%Y-%m},,Total,,,,2.00,1"
     assert english[0] == "order,month,line,description,unit,unit_price,quantity,amount,records"
 
 
@@ -345,7 +346,7 @@ def test_notification_e_mail_is_written_in_the_deployment_language(django_captur
 def _usage(client, order, key, quantity="10", language=None):
     headers = {"HTTP_ACCEPT_LANGUAGE": language} if language else {}
     return client.post(f"/api/v1/orders/{order.pk}/usage/", {
-        "line": order.lines.get().pk, "quantity": quantity, "occurred_at": "2026-03-10T12:00:00Z",
+        "line": order.lines.get().pk, "quantity": quantity, "occurred_at": f"{months_from_this_month(-9, day=10)}T12:00:00Z",
         "idempotency_key": key,
     }, format="json", **headers)
 

@@ -14,6 +14,7 @@ from common.forms import read_typed_decimal
 from marketplace.competitions.models import Competition, CompetitionLine, CriterionScore, Quote
 from marketplace.orders.models import CallOffOrder
 from marketplace.selection.models import Award, Requirement, RequirementEstimate
+from tests.clock import months_from_this_month
 from tests.conftest import client_for, signed_in_browser
 from tests.factories import CeilingPriceFactory
 from tests.marketplace.factories_competitions import (
@@ -158,7 +159,7 @@ def test_direct_award_takes_the_order_cap_in_spanish(buyer_user, market):
     search = search_saved_from_pages(client, market["framework"])
     chosen = client.get(f"/buyer/searches/{search.pk}/award/").context["form"].fields["listing_version"].choices[0][0]
     award = {"listing_version": chosen, "justification": "Soporte.", "cheaper_option_reason": "Disponibilidad.",
-             "start": "2026-03-01", "end": "2026-12-31"}
+             "start": months_from_this_month(-9).isoformat(), "end": months_from_this_month(0, day=-1).isoformat()}
 
     refused = client.post(f"/buyer/searches/{search.pk}/award/", {**award, "cap": "5.000.50"})
     response = client.post(f"/buyer/searches/{search.pk}/award/", {**award, "cap": "5.000,50"})
@@ -203,8 +204,8 @@ def test_a_competition_runs_from_the_pages_with_spanish_numbers(buyer_user, supp
     evaluated = buyer.post(f"/competitions/{competition.pk}/evaluate/", {})
     quote = Quote.objects.get()
     awarded = buyer.post(f"/competitions/{competition.pk}/award/", {
-        "quote": quote.pk, "justification": "Precio más bajo", "cap": "1.234,56", "start": "2027-01-01",
-        "end": "2027-06-30"})
+        "quote": quote.pk, "justification": "Precio más bajo", "cap": "1.234,56", "start": months_from_this_month(1).isoformat(),
+        "end": months_from_this_month(6, day=-1).isoformat()})
 
     assert [r.status_code for r in (created, quoted, evaluated, awarded)] == [302, 302, 302, 302]
     assert line.quantity == Decimal("1000.5")

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from marketplace.notifications.models import Notification
+from tests.clock import months_from_this_month
 from tests.marketplace.factories_orders import OrderFactory, order_parties, record_usage
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +24,7 @@ def crossed():
     order = OrderFactory(cap=Decimal("10.00"))
     parties = order_parties(order)
     record_usage(actor=parties["supplier"], order_id=order.pk, line_id=order.lines.get().pk, quantity="30",
-                 occurred_at="2026-03-10T12:00:00Z", idempotency_key="k")  # 6.00 of 10.00
+                 occurred_at=f"{months_from_this_month(-9, day=10)}T12:00:00Z", idempotency_key="k")  # 6.00 of 10.00
     return order, parties
 
 

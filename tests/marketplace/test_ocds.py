@@ -1,6 +1,6 @@
 import copy
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
@@ -17,6 +17,7 @@ from agreements.models import Admission, FrameworkAgreement, Organization
 from marketplace.ocds import releases as ocds
 from marketplace.orders.models import CallOffOrder, Statement
 from marketplace.selection.models import Award
+from tests.clock import months_from_this_month
 from tests.factories import AdmissionFactory, FrameworkFactory, LotFactory, OrganizationFactory
 from tests.marketplace.factories_competitions import (
     award_as,
@@ -107,10 +108,10 @@ def world(framework, lot, buyer_user, approver_user, supplier_user, other_suppli
                           estimated_total=Decimal("950.40"))
     order = OrderFactory(award=direct, version=version, buyer=buyer, cap=Decimal("1000.00"),
                          created_by=buyer_user, activated_by=approver_user,
-                         activated_at=datetime(2026, 1, 2, 9, 0, tzinfo=UTC))
-    Statement.objects.create(order=order, month=date(2026, 1, 1), total=Decimal("120.50"), records=3,
+                         activated_at=datetime.combine(months_from_this_month(-11, day=2), time(9, 0), tzinfo=UTC))
+    Statement.objects.create(order=order, month=months_from_this_month(-11), total=Decimal("120.50"), records=3,
                              lines=[{"line": 1, "total": "120.50"}])
-    Statement.objects.create(order=order, month=date(2026, 2, 1), total=Decimal("79.25"), records=2,
+    Statement.objects.create(order=order, month=months_from_this_month(-10), total=Decimal("79.25"), records=2,
                              lines=[{"line": 1, "total": "79.25"}])
 
     competition = publish(buyer_user, create_competition(buyer_user, lot))
@@ -123,7 +124,7 @@ def world(framework, lot, buyer_user, approver_user, supplier_user, other_suppli
                                               evaluations=[{"quote": top.pk}, {"quote": runner_up.pk}])
     competed = award_as(
         actor=buyer_user, competition_id=competition.pk, quote_id=top.pk, justification="Lowest valid price",
-        start="2027-01-01", end="2027-12-31",
+        start=months_from_this_month(1).isoformat(), end=months_from_this_month(12, day=-1).isoformat(),
     )
 
     no_award = AwardFactory(organization=buyer, framework=framework, listing_version=None, supplier=None,
@@ -230,7 +231,7 @@ def test_framework_is_a_first_stage_process_with_its_suppliers_as_awards(api_cli
         "hasFrameworkAgreement": True,
         "frameworkAgreement": {
             "method": "withAndWithoutReopeningCompetition",
-            "period": {"startDate": "2026-01-01T00:00:00Z", "endDate": "2028-12-31T23:59:59Z"},
+            "period": {"startDate": f"{months_from_this_month(-11)}T00:00:00Z", "endDate": f"{months_from_this_month(24, day=-1)}T23:59:59Z"},
         },
     }
     authority_id = f"PE-RUC-{authority.legal_identifier}"
@@ -301,12 +302,12 @@ def test_direct_call_off_links_to_its_framework_with_contract_and_transactions(a
     assert Decimal(str(contract["value"]["amount"])) == order.cap == Decimal("1000.00")
     assert contract["value"]["currency"] == "PEN"
     assert contract["status"] == "active"
-    assert contract["dateSigned"] == "2026-01-02T09:00:00Z"
-    assert contract["period"] == {"startDate": "2026-01-01T00:00:00Z", "endDate": "2027-12-31T23:59:59Z"}
+    assert contract["dateSigned"] == f"{months_from_this_month(-11, day=2)}T09:00:00Z"
+    assert contract["period"] == {"startDate": f"{months_from_this_month(-11)}T00:00:00Z", "endDate": f"{months_from_this_month(12, day=-1)}T23:59:59Z"}
     transactions = contract["implementation"]["transactions"]
     assert [(item["id"], item["date"], item["value"]) for item in transactions] == [
-        (f"{order.reference}-2026-01", "2026-01-31T23:59:59Z", {"amount": 120.5, "currency": "PEN"}),
-        (f"{order.reference}-2026-02", "2026-02-28T23:59:59Z", {"amount": 79.25, "currency": "PEN"}),
+        (f"{order.reference}-{months_from_this_month(-11):%Y-%m}", f"{months_from_this_month(-11, day=-1)}T23:59:59Z", {"amount": 120.5, "currency": "PEN"}),
+        (f"{order.reference}-{months_from_this_month(-10):%Y-%m}", f"{months_from_this_month(-10, day=-1)}T23:59:59Z", {"amount": 79.25, "currency": "PEN"}),
     ]
     statements_total = sum(order.statements.values_list("total", flat=True))
     assert sum(Decimal(str(item["value"]["amount"])) for item in transactions) == statements_total == Decimal("199.75")
@@ -361,7 +362,7 @@ def test_release_ids_are_stable_and_change_with_the_content(api_client, world):
     first = by_ocid(fetch(api_client))
     again = by_ocid(fetch(api_client))
     order = world["order"]
-    Statement.objects.create(order=order, month=date(2026, 3, 1), total=Decimal("10.00"), records=1)
+    Statement.objects.create(order=order, month=months_from_this_month(-9), total=Decimal("10.00"), records=1)
     changed = by_ocid(fetch(api_client))
 
     assert {ocid: release["id"] for ocid, release in first.items()} == {
@@ -428,14 +429,14 @@ def test_ocid_prefix_is_a_setting(api_client, world, settings):
 
 
 def test_since_keeps_releases_changed_at_or_after_it(api_client, world):
-    FrameworkAgreement.objects.filter(pk=world["open_framework"].pk).update(created_at=datetime(2025, 1, 1, tzinfo=UTC))
+    FrameworkAgreement.objects.filter(pk=world["open_framework"].pk).update(created_at=datetime.combine(months_from_this_month(-23), time(), tzinfo=UTC))
     old = ocds.framework_ocid(world["open_framework"])
 
-    assert by_ocid(fetch(api_client, since="2024-12-31"))[old]["date"] == "2025-01-01T00:00:00Z"
-    recent = fetch(api_client, since="2025-06-01")
+    assert by_ocid(fetch(api_client, since=months_from_this_month(-24, day=-1).isoformat()))[old]["date"] == f"{months_from_this_month(-23)}T00:00:00Z"
+    recent = fetch(api_client, since=months_from_this_month(-18).isoformat())
     assert old not in by_ocid(recent)
     assert len(recent["releases"]) == 4
-    assert old not in by_ocid(fetch(api_client, since="2025-01-01T00:00:01Z"))
+    assert old not in by_ocid(fetch(api_client, since=f"{months_from_this_month(-23)}T00:00:01Z"))
     nothing = api_client.get(URL, {"since": "2999-01-01"})
     assert nothing.status_code == 404  # a release package must hold at least one release
     assert nothing.json()["error"]["code"] == "no_releases"

@@ -9,6 +9,7 @@ from django.utils import timezone
 from agreements.models import Membership, Organization
 from audit.models import AuditEvent
 from marketplace.orders.models import CallOffOrder, CapAmendment, Statement, UsageRecord
+from tests.clock import months_from_this_month
 from tests.conftest import client_for
 from tests.factories import member
 from tests.marketplace.factories_orders import OrderFactory, order_parties
@@ -16,7 +17,10 @@ from tests.marketplace.factories_orders import OrderFactory, order_parties
 pytestmark = pytest.mark.django_db
 
 
-def _usage(client, order, key, quantity="10", occurred_at="2026-03-10T12:00:00Z"):
+USAGE_AT = f"{months_from_this_month(-9, day=10)}T12:00:00Z"  # inside the term of every test order
+
+
+def _usage(client, order, key, quantity="10", occurred_at=USAGE_AT):
     return client.post(f"/api/v1/orders/{order.pk}/usage/", {
         "line": order.lines.get().pk, "quantity": quantity, "occurred_at": occurred_at, "idempotency_key": key,
     }, format="json")
@@ -318,7 +322,7 @@ def test_post_usage_with_bad_input_is_400_and_stores_nothing():
 
     missing = client.post(f"/api/v1/orders/{order.pk}/usage/", {"quantity": "1"}, format="json")
     wrong_line = client.post(f"/api/v1/orders/{order.pk}/usage/", {
-        "line": 999999, "quantity": "1", "occurred_at": "2026-03-10T12:00:00Z", "idempotency_key": "k"}, format="json")
+        "line": 999999, "quantity": "1", "occurred_at": f"{months_from_this_month(-9, day=10)}T12:00:00Z", "idempotency_key": "k"}, format="json")
 
     assert missing.status_code == 400
     assert set(missing.json()["error"]["fields"]) == {"line", "occurred_at", "idempotency_key"}
@@ -336,11 +340,11 @@ def test_csv_upload_gives_each_row_its_outcome_and_is_idempotent_on_reupload():
     line = order.lines.get().pk
     content = (
         "line,quantity,occurred_at,idempotency_key\n"
-        f"{line},20,2026-03-01T10:00:00Z,r1\n"      # 4.00 accepted
-        f"{line},-3,2026-03-01T11:00:00Z,r2\n"      # invalid quantity
-        f"{line},10,2025-03-01T11:00:00Z,r3\n"      # outside the order dates
-        f"{line},40,2026-03-02T10:00:00Z,r4\n"      # 8.00 > 6.00 left: cap exceeded
-        f"{line},30,2026-03-02T11:00:00Z,r5\n"      # 6.00 accepted: capped
+        f"{line},20,{months_from_this_month(-9)}T10:00:00Z,r1\n"      # 4.00 accepted
+        f"{line},-3,{months_from_this_month(-9)}T11:00:00Z,r2\n"      # invalid quantity
+        f"{line},10,{months_from_this_month(-21)}T11:00:00Z,r3\n"      # outside the order dates
+        f"{line},40,{months_from_this_month(-9, day=2)}T10:00:00Z,r4\n"      # 8.00 > 6.00 left: cap exceeded
+        f"{line},30,{months_from_this_month(-9, day=2)}T11:00:00Z,r5\n"      # 6.00 accepted: capped
     ).encode()
 
     first = client.post(f"/api/v1/orders/{order.pk}/usage/upload/",
@@ -383,7 +387,7 @@ def test_csv_upload_over_the_row_limit_is_refused_whole_and_records_nothing():
     client = client_for(order_parties(order)["supplier"])
     line = order.lines.get().pk
     content = "line,quantity,occurred_at,idempotency_key\n" + "".join(
-        f"{line},1,2026-03-01T10:00:00Z,k{n}\n" for n in range(3)
+        f"{line},1,{months_from_this_month(-9)}T10:00:00Z,k{n}\n" for n in range(3)
     )
 
     response = client.post(f"/api/v1/orders/{order.pk}/usage/upload/",
@@ -399,7 +403,7 @@ def test_csv_upload_over_the_row_limit_is_refused_whole_and_records_nothing():
 def test_csv_upload_by_the_buyer_is_403():
     order = OrderFactory(cap=Decimal("10.00"))
     parties = order_parties(order)
-    content = f"line,quantity,occurred_at,idempotency_key\n{order.lines.get().pk},1,2026-03-01T10:00:00Z,r1\n"
+    content = f"line,quantity,occurred_at,idempotency_key\n{order.lines.get().pk},1,{months_from_this_month(-9)}T10:00:00Z,r1\n"
 
     response = client_for(parties["approver"]).post(
         f"/api/v1/orders/{order.pk}/usage/upload/",
@@ -416,56 +420,56 @@ def test_statement_per_month_with_lines_totals_and_csv():
     order = OrderFactory(cap=Decimal("100.00"))
     parties = order_parties(order)
     supplier = client_for(parties["supplier"])
-    _usage(supplier, order, "a", quantity="10", occurred_at="2026-03-01T00:00:00Z")   # 2.00
-    _usage(supplier, order, "b", quantity="2.5", occurred_at="2026-03-31T23:59:59Z")  # 0.50
-    _usage(supplier, order, "c", quantity="100", occurred_at="2026-04-01T00:00:00Z")  # April
-    _usage(supplier, order, "d", quantity="1000", occurred_at="2026-03-15T00:00:00Z")  # rejected: 200.00
+    _usage(supplier, order, "a", quantity="10", occurred_at=f"{months_from_this_month(-9)}T00:00:00Z")   # 2.00
+    _usage(supplier, order, "b", quantity="2.5", occurred_at=f"{months_from_this_month(-9, day=-1)}T23:59:59Z")  # 0.50
+    _usage(supplier, order, "c", quantity="100", occurred_at=f"{months_from_this_month(-8)}T00:00:00Z")  # April
+    _usage(supplier, order, "d", quantity="1000", occurred_at=f"{months_from_this_month(-9, day=15)}T00:00:00Z")  # rejected: 200.00
     buyer = client_for(parties["requester"])
 
-    created = buyer.post(f"/api/v1/orders/{order.pk}/statements/", {"month": "2026-03"}, format="json")
-    again = buyer.post(f"/api/v1/orders/{order.pk}/statements/", {"month": "2026-03"}, format="json")
+    created = buyer.post(f"/api/v1/orders/{order.pk}/statements/", {"month": f"{months_from_this_month(-9):%Y-%m}"}, format="json")
+    again = buyer.post(f"/api/v1/orders/{order.pk}/statements/", {"month": f"{months_from_this_month(-9):%Y-%m}"}, format="json")
     listing = buyer.get(f"/api/v1/orders/{order.pk}/statements/")
-    csv_response = buyer.get(f"/api/v1/orders/{order.pk}/statements/2026-03.csv")
+    csv_response = buyer.get(f"/api/v1/orders/{order.pk}/statements/{months_from_this_month(-9):%Y-%m}.csv")
 
     assert created.status_code == 201
     body = created.json()
     line = order.lines.get()
-    assert (body["month"], body["total"], body["records"]) == ("2026-03", "2.50", 2)
+    assert (body["month"], body["total"], body["records"]) == (f"{months_from_this_month(-9):%Y-%m}", "2.50", 2)
     assert body["lines"] == [{"line": line.pk, "description": line.description, "unit": "vCPU-hour",
                               "unit_price": "0.200000", "quantity": "12.500000", "amount": "2.50", "records": 2}]
     assert again.json()["total"] == "2.50"
     assert Statement.objects.count() == 1
-    assert [row["month"] for row in listing.json()] == ["2026-03"]
+    assert [row["month"] for row in listing.json()] == [f"{months_from_this_month(-9):%Y-%m}"]
     assert csv_response.status_code == 200
     text = b"".join(csv_response).decode() if hasattr(csv_response, "streaming_content") else csv_response.content.decode()
     assert text.splitlines() == [
         "order,month,line,description,unit,unit_price,quantity,amount,records",
-        f"{order.reference},2026-03,{line.pk},{line.description},vCPU-hour,0.200000,12.500000,2.50,2",
-        f"{order.reference},2026-03,,Total,,,,2.50,2",
+        f"{order.reference},{months_from_this_month(-9):%Y-%m},{line.pk},{line.description},vCPU-hour,0.200000,12.500000,2.50,2",
+        f"{order.reference},{months_from_this_month(-9):%Y-%m},,Total,,,,2.50,2",
     ]
-    assert buyer.get(f"/api/v1/orders/{order.pk}/statements/2026-05.csv").status_code == 404
+    assert buyer.get(f"/api/v1/orders/{order.pk}/statements/{months_from_this_month(-7):%Y-%m}.csv").status_code == 404
 
 
 def test_statements_are_only_for_begun_months_of_the_order_term():
-    order = OrderFactory(cap=Decimal("100.00"), start_date=date(2026, 1, 1), end_date=date(2026, 6, 30))
+    order = OrderFactory(cap=Decimal("100.00"), start_date=months_from_this_month(-11), end_date=months_from_this_month(-6, day=-1))
     buyer = client_for(order_parties(order)["requester"])
     today = timezone.localdate()
     next_month = (today.replace(day=28) + timedelta(days=4)).strftime("%Y-%m")
 
     answers = {month: buyer.post(f"/api/v1/orders/{order.pk}/statements/", {"month": month}, format="json")
-               for month in ("2025-12", "2026-07", "2030-01", next_month)}
+               for month in (f"{months_from_this_month(-12):%Y-%m}", f"{months_from_this_month(-5):%Y-%m}", f"{months_from_this_month(37):%Y-%m}", next_month)}
 
     assert {month: answer.status_code for month, answer in answers.items()} == dict.fromkeys(answers, 400)
-    assert "2026-01 to 2026-06" in answers["2025-12"].json()["error"]["fields"]["month"][0]
-    assert "2026-01 to 2026-06" in answers["2026-07"].json()["error"]["fields"]["month"][0]
-    assert "has not begun" in answers["2030-01"].json()["error"]["fields"]["month"][0]
+    assert f"{months_from_this_month(-11):%Y-%m} to {months_from_this_month(-6):%Y-%m}" in answers[f"{months_from_this_month(-12):%Y-%m}"].json()["error"]["fields"]["month"][0]
+    assert f"{months_from_this_month(-11):%Y-%m} to {months_from_this_month(-6):%Y-%m}" in answers[f"{months_from_this_month(-5):%Y-%m}"].json()["error"]["fields"]["month"][0]
+    assert "has not begun" in answers[f"{months_from_this_month(37):%Y-%m}"].json()["error"]["fields"]["month"][0]
     assert "has not begun" in answers[next_month].json()["error"]["fields"]["month"][0]
-    assert buyer.post(f"/api/v1/orders/{order.pk}/statements/", {"month": "2026-06"}, format="json").status_code == 201
-    assert list(Statement.objects.values_list("month", flat=True)) == [date(2026, 6, 1)]
+    assert buyer.post(f"/api/v1/orders/{order.pk}/statements/", {"month": f"{months_from_this_month(-6):%Y-%m}"}, format="json").status_code == 201
+    assert list(Statement.objects.values_list("month", flat=True)) == [months_from_this_month(-6)]
 
 
 def test_a_statement_produced_during_its_month_is_provisional_on_the_page_and_in_the_api():
-    order = OrderFactory(cap=Decimal("100.00"), start_date=date(2025, 1, 1), end_date=date(2099, 12, 31))
+    order = OrderFactory(cap=Decimal("100.00"), start_date=months_from_this_month(-23), end_date=date(2099, 12, 31))
     requester = order_parties(order)["requester"]
     buyer = client_for(requester)
     browser = Client()
@@ -473,14 +477,14 @@ def test_a_statement_produced_during_its_month_is_provisional_on_the_page_and_in
     this_month = timezone.localdate().strftime("%Y-%m")
 
     current = buyer.post(f"/api/v1/orders/{order.pk}/statements/", {"month": this_month}, format="json").json()
-    past = buyer.post(f"/api/v1/orders/{order.pk}/statements/", {"month": "2026-03"}, format="json").json()
+    past = buyer.post(f"/api/v1/orders/{order.pk}/statements/", {"month": f"{months_from_this_month(-9):%Y-%m}"}, format="json").json()
     page = browser.get(f"/orders/{order.pk}/").content.decode()
 
     assert (current["month"], current["final"]) == (this_month, False)
-    assert (past["month"], past["final"]) == ("2026-03", True)
+    assert (past["month"], past["final"]) == (f"{months_from_this_month(-9):%Y-%m}", True)
     assert page.count("Provisional: produced") == 1
     current_csv = b"".join(buyer.get(f"/api/v1/orders/{order.pk}/statements/{this_month}.csv")).decode()
-    past_csv = b"".join(buyer.get(f"/api/v1/orders/{order.pk}/statements/2026-03.csv")).decode()
+    past_csv = b"".join(buyer.get(f"/api/v1/orders/{order.pk}/statements/{months_from_this_month(-9):%Y-%m}.csv")).decode()
     assert current_csv.splitlines()[-1].endswith("Provisional: produced before the month ended,,,,,")
     assert "Provisional" not in past_csv
 
@@ -488,15 +492,15 @@ def test_a_statement_produced_during_its_month_is_provisional_on_the_page_and_in
 def test_monthly_statement_task_is_safe_to_run_twice():
     from marketplace.orders.tasks import generate_monthly_statements
 
-    order = OrderFactory(cap=Decimal("100.00"), start_date=date(2026, 1, 1))
+    order = OrderFactory(cap=Decimal("100.00"), start_date=months_from_this_month(-11))
     OrderFactory(status=CallOffOrder.Status.DRAFT)
-    _usage(client_for(order_parties(order)["supplier"]), order, "a", quantity="10", occurred_at="2026-02-10T00:00:00Z")
+    _usage(client_for(order_parties(order)["supplier"]), order, "a", quantity="10", occurred_at=f"{months_from_this_month(-10, day=10)}T00:00:00Z")
 
-    assert generate_monthly_statements(month="2026-02") == 1
-    assert generate_monthly_statements(month="2026-02") == 1
+    assert generate_monthly_statements(month=f"{months_from_this_month(-10):%Y-%m}") == 1
+    assert generate_monthly_statements(month=f"{months_from_this_month(-10):%Y-%m}") == 1
 
     statement = Statement.objects.get()
-    assert (statement.order_id, statement.month, statement.total) == (order.pk, date(2026, 2, 1), Decimal("2.00"))
+    assert (statement.order_id, statement.month, statement.total) == (order.pk, months_from_this_month(-10), Decimal("2.00"))
 
 
 @pytest.mark.parametrize(("deployment", "subject"), [
@@ -513,7 +517,7 @@ def test_notifications_are_written_in_the_deployment_language_whatever_the_reque
     other = "es" if deployment == "en" else "en"
     with override_settings(LANGUAGE_CODE=deployment):
         response = client.post(f"/api/v1/orders/{order.pk}/usage/", {
-            "line": order.lines.get().pk, "quantity": "30", "occurred_at": "2026-03-10T12:00:00Z",
+            "line": order.lines.get().pk, "quantity": "30", "occurred_at": f"{months_from_this_month(-9, day=10)}T12:00:00Z",
             "idempotency_key": "k"}, format="json", HTTP_ACCEPT_LANGUAGE=other)
 
     assert response.status_code == 201
@@ -526,7 +530,7 @@ def test_post_usage_on_a_line_id_no_database_could_hold_is_a_400_not_a_500():
     client = client_for(order_parties(order)["supplier"])
 
     response = client.post(f"/api/v1/orders/{order.pk}/usage/", {
-        "line": "99999999999999999999", "quantity": "1", "occurred_at": "2026-03-10T12:00:00Z",
+        "line": "99999999999999999999", "quantity": "1", "occurred_at": f"{months_from_this_month(-9, day=10)}T12:00:00Z",
         "idempotency_key": "k"}, format="json")
 
     assert response.status_code == 400
@@ -539,7 +543,7 @@ def test_usage_whose_amount_no_column_could_hold_is_a_400_and_the_order_page_sti
     parties = order_parties(order)
 
     response = client_for(parties["supplier"]).post(f"/api/v1/orders/{order.pk}/usage/", {
-        "line": order.lines.get().pk, "quantity": "999999999999.999999", "occurred_at": "2026-03-10T12:00:00Z",
+        "line": order.lines.get().pk, "quantity": "999999999999.999999", "occurred_at": f"{months_from_this_month(-9, day=10)}T12:00:00Z",
         "idempotency_key": "huge"}, format="json")
 
     assert response.status_code == 400
@@ -566,11 +570,11 @@ def test_a_statement_csv_does_not_let_a_spreadsheet_run_a_line_description_as_a_
     order = OrderFactory(cap=Decimal("100.00"))
     parties = order_parties(order)
     order.lines.update(description="@SUM(1+1)*cmd|' /C calc'!A0")
-    _usage(client_for(parties["supplier"]), order, "a", quantity="10", occurred_at="2026-03-01T00:00:00Z")
+    _usage(client_for(parties["supplier"]), order, "a", quantity="10", occurred_at=f"{months_from_this_month(-9)}T00:00:00Z")
     buyer = client_for(parties["requester"])
-    buyer.post(f"/api/v1/orders/{order.pk}/statements/", {"month": "2026-03"}, format="json")
+    buyer.post(f"/api/v1/orders/{order.pk}/statements/", {"month": f"{months_from_this_month(-9):%Y-%m}"}, format="json")
 
-    text = b"".join(buyer.get(f"/api/v1/orders/{order.pk}/statements/2026-03.csv")).decode()
+    text = b"".join(buyer.get(f"/api/v1/orders/{order.pk}/statements/{months_from_this_month(-9):%Y-%m}.csv")).decode()
 
     assert "'@SUM(1+1)*cmd|' /C calc'!A0" in text
     assert not any(line.split(",")[3].startswith("@") for line in text.splitlines()[1:])

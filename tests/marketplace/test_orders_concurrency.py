@@ -11,6 +11,7 @@ from django.db.models import Sum
 from marketplace.notifications.models import Notification
 from marketplace.orders.models import CallOffOrder, ThresholdCrossing, UsageRecord
 from marketplace.orders.services import usage
+from tests.clock import months_from_this_month
 from tests.conftest import requires_postgres
 from tests.marketplace.factories_orders import OrderFactory, order_parties, record_usage
 
@@ -53,7 +54,7 @@ def test_sixteen_threads_never_overspend_the_cap():
             # 16 x 12 posts of 1.00 (5 x 0.20) = 192.00 offered against a cap of 100.00.
             outcomes.append(record_usage(
                 actor=supplier, order_id=order.pk, line_id=line_id, quantity="5",
-                occurred_at="2026-03-10T12:00:00Z", idempotency_key=f"t{index}-p{post}").record.status)
+                occurred_at=f"{months_from_this_month(-9, day=10)}T12:00:00Z", idempotency_key=f"t{index}-p{post}").record.status)
         return outcomes
 
     results = _run_in_threads(THREADS, work)
@@ -81,7 +82,7 @@ def test_uneven_amounts_from_sixteen_threads_stay_within_the_cap():
         for post in range(10):
             record_usage(actor=supplier, order_id=order.pk, line_id=line_id,
                          quantity=quantities[(index + post) % len(quantities)],
-                         occurred_at="2026-03-10T12:00:00Z", idempotency_key=f"t{index}-p{post}")
+                         occurred_at=f"{months_from_this_month(-9, day=10)}T12:00:00Z", idempotency_key=f"t{index}-p{post}")
 
     _run_in_threads(THREADS, work)
 
@@ -100,7 +101,7 @@ def test_line_cap_holds_under_concurrency():
     def work(index):
         for post in range(5):
             record_usage(actor=supplier, order_id=order.pk, line_id=line_id, quantity="5",
-                         occurred_at="2026-03-10T12:00:00Z", idempotency_key=f"t{index}-p{post}")
+                         occurred_at=f"{months_from_this_month(-9, day=10)}T12:00:00Z", idempotency_key=f"t{index}-p{post}")
 
     _run_in_threads(THREADS, work)
 
@@ -118,7 +119,7 @@ def test_racing_duplicate_keys_produce_one_record_and_one_increment():
 
     def work(index):
         outcome = record_usage(actor=supplier, order_id=order.pk, line_id=line_id, quantity="10",
-                               occurred_at="2026-03-10T12:00:00Z", idempotency_key="same-reading")
+                               occurred_at=f"{months_from_this_month(-9, day=10)}T12:00:00Z", idempotency_key="same-reading")
         return outcome.record.pk, outcome.record.status, outcome.replayed
 
     results = _run_in_threads(THREADS, work)
@@ -143,7 +144,7 @@ def test_each_threshold_notifies_exactly_once_under_concurrency():
         for post in range(5):
             # 80 posts of 0.50 (2.5 x 0.20) = 40.00: every threshold is crossed by some thread.
             record_usage(actor=supplier, order_id=order.pk, line_id=line_id, quantity="2.5",
-                         occurred_at="2026-03-10T12:00:00Z", idempotency_key=f"t{index}-p{post}")
+                         occurred_at=f"{months_from_this_month(-9, day=10)}T12:00:00Z", idempotency_key=f"t{index}-p{post}")
 
     _run_in_threads(THREADS, work)
 
@@ -174,7 +175,7 @@ def _post_while_the_order_row_is_held(order, supplier, change: dict, *, quantity
     def post():
         try:
             outcome["value"] = record_usage(actor=supplier, order_id=order.pk, line_id=order.lines.get().pk,
-                                            quantity=quantity, occurred_at="2026-03-10T12:00:00Z",
+                                            quantity=quantity, occurred_at=f"{months_from_this_month(-9, day=10)}T12:00:00Z",
                                             idempotency_key=key)
         finally:
             connection.close()
@@ -202,7 +203,7 @@ def test_a_cap_lowered_while_a_post_waits_is_seen_and_its_threshold_recorded():
     order = OrderFactory(cap=Decimal("100.00"))
     supplier = order_parties(order)["supplier"]
     record_usage(actor=supplier, order_id=order.pk, line_id=order.lines.get().pk, quantity="225",
-                 occurred_at="2026-03-10T12:00:00Z", idempotency_key="first")  # 45.00
+                 occurred_at=f"{months_from_this_month(-9, day=10)}T12:00:00Z", idempotency_key="first")  # 45.00
 
     # 45 + 2 = 47: no threshold of a cap of 100, but 51 % of the cap of 92 set meanwhile.
     outcome = _post_while_the_order_row_is_held(order, supplier, {"cap": Decimal("92.00")}, quantity="10", key="k")
@@ -219,7 +220,7 @@ def test_an_order_terminated_while_a_post_waits_refuses_it_and_changes_nothing()
     order = OrderFactory(cap=Decimal("100.00"))
     supplier = order_parties(order)["supplier"]
     record_usage(actor=supplier, order_id=order.pk, line_id=order.lines.get().pk, quantity="100",
-                 occurred_at="2026-03-10T12:00:00Z", idempotency_key="first")  # 20.00
+                 occurred_at=f"{months_from_this_month(-9, day=10)}T12:00:00Z", idempotency_key="first")  # 20.00
 
     outcome = _post_while_the_order_row_is_held(order, supplier, {"status": CallOffOrder.Status.TERMINATED},
                                                 quantity="10", key="k")

@@ -9,6 +9,7 @@ from common.errors import Conflict, Forbidden, ValidationFailed
 from marketplace.orders.models import CallOffOrder, OrderLine
 from marketplace.orders.services import add_months, order_create_from_award
 from marketplace.selection.models import Award
+from tests.clock import months_from_this_month
 from tests.factories import member
 from tests.marketplace.factories_orders import AwardFactory, ListingVersionFactory
 
@@ -24,8 +25,8 @@ def _award(**kwargs):
 def test_order_create_from_award_makes_a_draft_with_one_line_at_the_version_price():
     award, requester = _award()
 
-    order = order_create_from_award(actor=requester, award=award, cap="1500.00", start=date(2026, 3, 1),
-                                    end=date(2027, 2, 28))
+    order = order_create_from_award(actor=requester, award=award, cap="1500.00", start=months_from_this_month(-9),
+                                    end=months_from_this_month(2, day=-1))
 
     order.refresh_from_db()
     assert order.status == CallOffOrder.Status.DRAFT
@@ -45,8 +46,8 @@ def test_order_create_from_award_makes_a_draft_with_one_line_at_the_version_pric
 def test_order_create_from_award_takes_a_lower_quote_price():
     award, requester = _award(method=Award.Method.COMPETITION)
 
-    order = order_create_from_award(actor=requester, award=award, cap="100.00", start=date(2026, 3, 1),
-                                    end=date(2026, 12, 31), unit_price=Decimal("0.180000"))
+    order = order_create_from_award(actor=requester, award=award, cap="100.00", start=months_from_this_month(-9),
+                                    end=months_from_this_month(0, day=-1), unit_price=Decimal("0.180000"))
 
     assert order.lines.get().unit_price == Decimal("0.180000")
 
@@ -55,8 +56,8 @@ def test_order_create_from_award_refuses_a_price_above_the_version():
     award, requester = _award()
 
     with pytest.raises(ValidationFailed) as error:
-        order_create_from_award(actor=requester, award=award, cap="100.00", start=date(2026, 3, 1),
-                                end=date(2026, 12, 31), unit_price="0.200001")
+        order_create_from_award(actor=requester, award=award, cap="100.00", start=months_from_this_month(-9),
+                                end=months_from_this_month(0, day=-1), unit_price="0.200001")
 
     assert error.value.code == "price_above_listing"
     assert list(error.value.fields) == ["unit_price"]
@@ -67,16 +68,16 @@ def test_order_create_from_award_refuses_a_price_above_the_version():
 @pytest.mark.parametrize(
     ("cap", "start", "end", "field"),
     [
-        ("0", date(2026, 3, 1), date(2026, 12, 31), "cap"),
-        ("-5.00", date(2026, 3, 1), date(2026, 12, 31), "cap"),
-        ("10.001", date(2026, 3, 1), date(2026, 12, 31), "cap"),
-        ("lots", date(2026, 3, 1), date(2026, 12, 31), "cap"),
-        ("100.00", date(2026, 3, 1), date(2026, 2, 28), "end"),
-        ("100.00", date(2025, 12, 31), date(2026, 12, 31), "start"),
-        ("100.00", date(2028, 1, 1), date(2029, 1, 1), "end"),
-        # The framework allows 24 months: 2026-03-01 .. 2028-02-29 is the longest term.
-        ("100.00", date(2026, 3, 1), date(2028, 3, 1), "end"),
-        ("100.00", "2026-13-01", date(2026, 12, 31), "start"),
+        ("0", months_from_this_month(-9), months_from_this_month(0, day=-1), "cap"),
+        ("-5.00", months_from_this_month(-9), months_from_this_month(0, day=-1), "cap"),
+        ("10.001", months_from_this_month(-9), months_from_this_month(0, day=-1), "cap"),
+        ("lots", months_from_this_month(-9), months_from_this_month(0, day=-1), "cap"),
+        ("100.00", months_from_this_month(-9), months_from_this_month(-10, day=-1), "end"),
+        ("100.00", months_from_this_month(-12, day=-1), months_from_this_month(0, day=-1), "start"),
+        ("100.00", months_from_this_month(13), months_from_this_month(25), "end"),
+        # The framework allows 24 months: the 1st of a month .. the last day 23 months later is the longest term.
+        ("100.00", months_from_this_month(-9), months_from_this_month(15), "end"),
+        ("100.00", "2026-13-01", months_from_this_month(0, day=-1), "start"),
     ],
 )
 def test_order_create_from_award_validates_cap_and_dates(cap, start, end, field):
@@ -92,10 +93,10 @@ def test_order_create_from_award_validates_cap_and_dates(cap, start, end, field)
 def test_order_create_from_award_accepts_the_longest_term_exactly():
     award, requester = _award()
 
-    order = order_create_from_award(actor=requester, award=award, cap="100.00", start=date(2026, 3, 1),
-                                    end=date(2028, 2, 29))
+    order = order_create_from_award(actor=requester, award=award, cap="100.00", start=months_from_this_month(-9),
+                                    end=months_from_this_month(14, day=-1))
 
-    assert order.end_date == date(2028, 2, 29)
+    assert order.end_date == months_from_this_month(14, day=-1)
 
 
 def test_add_months_clamps_to_the_end_of_the_month():
@@ -109,13 +110,13 @@ def test_order_create_from_award_refuses_another_organization_and_a_second_order
     outsider = member(Organization.Kind.BUYER, Membership.Role.REQUESTER)
 
     with pytest.raises(Forbidden):
-        order_create_from_award(actor=outsider, award=award, cap="100.00", start=date(2026, 3, 1),
-                                end=date(2026, 12, 31))
-    order_create_from_award(actor=requester, award=award, cap="100.00", start=date(2026, 3, 1),
-                            end=date(2026, 12, 31))
+        order_create_from_award(actor=outsider, award=award, cap="100.00", start=months_from_this_month(-9),
+                                end=months_from_this_month(0, day=-1))
+    order_create_from_award(actor=requester, award=award, cap="100.00", start=months_from_this_month(-9),
+                            end=months_from_this_month(0, day=-1))
     with pytest.raises(Conflict) as error:
-        order_create_from_award(actor=requester, award=award, cap="100.00", start=date(2026, 3, 1),
-                                end=date(2026, 12, 31))
+        order_create_from_award(actor=requester, award=award, cap="100.00", start=months_from_this_month(-9),
+                                end=months_from_this_month(0, day=-1))
 
     assert error.value.code == "order_exists"
     assert CallOffOrder.objects.count() == 1
@@ -126,8 +127,8 @@ def test_order_create_from_award_needs_a_live_framework():
     award, requester = _award(listing_version=version)
 
     with pytest.raises(Conflict) as error:
-        order_create_from_award(actor=requester, award=award, cap="100.00", start=date(2026, 3, 1),
-                                end=date(2026, 12, 31))
+        order_create_from_award(actor=requester, award=award, cap="100.00", start=months_from_this_month(-9),
+                                end=months_from_this_month(0, day=-1))
 
     assert error.value.code == "framework_not_live"
     assert CallOffOrder.objects.count() == 0
@@ -137,8 +138,8 @@ def test_order_create_from_award_refuses_a_no_award():
     award, requester = _award(outcome=Award.Outcome.NO_AWARD)
 
     with pytest.raises(Conflict):
-        order_create_from_award(actor=requester, award=award, cap="100.00", start=date(2026, 3, 1),
-                                end=date(2026, 12, 31))
+        order_create_from_award(actor=requester, award=award, cap="100.00", start=months_from_this_month(-9),
+                                end=months_from_this_month(0, day=-1))
 
     assert CallOffOrder.objects.count() == 0
 

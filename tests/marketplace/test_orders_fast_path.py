@@ -8,9 +8,14 @@ import pytest
 from django.db import connection
 
 from marketplace.orders.models import CallOffOrder, UsageRecord
-from marketplace.orders.services import UsageReading, order_record_usage, usage
+from marketplace.orders.services import (
+    UsageReading,
+    order_record_usage,
+    usage,
+)
 from marketplace.orders.services.thresholds import thresholds_reached
 from marketplace.orders.services.usage_sql import threshold_crossed_sql
+from tests.clock import months_from_this_month
 from tests.conftest import requires_postgres
 from tests.marketplace.factories_orders import OrderFactory, order_parties, record_usage
 
@@ -44,9 +49,9 @@ def test_a_capped_line_is_checked_in_the_one_statement(monkeypatch):
     monkeypatch.setattr(usage, "accept_usage", lambda **kwargs: careful.append(kwargs))
 
     accepted = record_usage(actor=supplier, order_id=order.pk, line_id=line.pk, quantity="20",
-                            occurred_at="2026-03-10T12:00:00Z", idempotency_key="a")
+                            occurred_at=f"{months_from_this_month(-9, day=10)}T12:00:00Z", idempotency_key="a")
     refused = record_usage(actor=supplier, order_id=order.pk, line_id=line.pk, quantity="10",
-                           occurred_at="2026-03-10T12:00:00Z", idempotency_key="b")
+                           occurred_at=f"{months_from_this_month(-9, day=10)}T12:00:00Z", idempotency_key="b")
 
     order.refresh_from_db()
     line.refresh_from_db()
@@ -62,7 +67,7 @@ def test_the_returned_record_is_the_stored_row():
     supplier = order_parties(order)["supplier"]
 
     outcome = record_usage(actor=supplier, order_id=order.pk, line_id=order.lines.get().pk, quantity="7",
-                           occurred_at="2026-03-10T12:00:00Z", idempotency_key="meter-7")
+                           occurred_at=f"{months_from_this_month(-9, day=10)}T12:00:00Z", idempotency_key="meter-7")
 
     stored = UsageRecord.objects.get(pk=outcome.record.pk)
     fields = ("order_id", "line_id", "quantity", "occurred_at", "idempotency_key", "status", "reason", "amount",

@@ -5,6 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from marketplace.orders.models import CallOffOrder, UsageRecord
+from tests.clock import months_from_this_month
 from tests.marketplace.factories_orders import OrderFactory, order_parties, record_usage
 
 pytestmark = pytest.mark.django_db
@@ -20,8 +21,8 @@ def test_order_page_shows_chart_burn_rate_lines_and_rejected_usage():
     order = OrderFactory(cap=Decimal("10.00"))
     parties = order_parties(order)
     line = order.lines.get().pk
-    for key, quantity, when in [("a", "10", "2026-03-01T10:00:00Z"), ("b", "15", "2026-03-05T10:00:00Z"),
-                                ("c", "100", "2026-03-06T10:00:00Z")]:
+    for key, quantity, when in [("a", "10", f"{months_from_this_month(-9)}T10:00:00Z"), ("b", "15", f"{months_from_this_month(-9, day=5)}T10:00:00Z"),
+                                ("c", "100", f"{months_from_this_month(-9, day=6)}T10:00:00Z")]:
         record_usage(actor=parties["supplier"], order_id=order.pk, line_id=line, quantity=quantity,
                      occurred_at=when, idempotency_key=key)
 
@@ -118,7 +119,7 @@ def test_the_cap_form_tells_the_framework_limit_and_refuses_beyond_it():
 def test_supplier_uploads_usage_from_the_page():
     order = OrderFactory(cap=Decimal("10.00"))
     supplier = order_parties(order)["supplier"]
-    content = f"line,quantity,occurred_at,idempotency_key\n{order.lines.get().pk},10,2026-03-01T10:00:00Z,r1\n"
+    content = f"line,quantity,occurred_at,idempotency_key\n{order.lines.get().pk},10,{months_from_this_month(-9)}T10:00:00Z,r1\n"
 
     response = _client(supplier).post(f"/orders/{order.pk}/usage/upload/",
                                       {"file": SimpleUploadedFile("u.csv", content.encode(), content_type="text/csv")})
@@ -133,7 +134,7 @@ def test_an_upload_says_at_the_top_how_many_rows_went_each_way_and_names_outcome
     supplier = order_parties(order)["supplier"]
     line = order.lines.get().pk
     content = ("line,quantity,occurred_at,idempotency_key\n"
-               f"{line},10,2026-03-01T10:00:00Z,r1\n{line},0,2026-03-01T10:00:00Z,r2\n{line},999,2026-03-01T10:00:00Z,r3\n")
+               f"{line},10,{months_from_this_month(-9)}T10:00:00Z,r1\n{line},0,{months_from_this_month(-9)}T10:00:00Z,r2\n{line},999,{months_from_this_month(-9)}T10:00:00Z,r3\n")
 
     response = _client(supplier).post(f"/orders/{order.pk}/usage/upload/",
                                       {"file": SimpleUploadedFile("u.csv", content.encode(), content_type="text/csv")})
@@ -149,7 +150,7 @@ def test_a_cap_below_what_is_spent_says_why_on_the_page():
     order = OrderFactory(cap=Decimal("2000.00"))
     parties = order_parties(order)
     record_usage(actor=parties["supplier"], order_id=order.pk, line_id=order.lines.get().pk, quantity="6000",
-                 occurred_at="2026-03-01T10:00:00Z", idempotency_key="k")  # 1,200.00
+                 occurred_at=f"{months_from_this_month(-9)}T10:00:00Z", idempotency_key="k")  # 1,200.00
 
     response = _client(parties["approver"]).post(f"/orders/{order.pk}/amend-cap/",
                                                  {"cap": "100.00", "justification": "Budget cut"})
@@ -165,7 +166,7 @@ def test_usage_outcomes_agree_in_spanish():
     parties = order_parties(order)
     for key, quantity in (("a", "1"), ("b", "100")):  # 0.20 accepted, 20.00 refused
         record_usage(actor=parties["supplier"], order_id=order.pk, line_id=order.lines.get().pk,
-                     quantity=quantity, occurred_at="2026-03-01T10:00:00Z", idempotency_key=key)
+                     quantity=quantity, occurred_at=f"{months_from_this_month(-9)}T10:00:00Z", idempotency_key=key)
 
     page = _client(parties["approver"]).get(f"/orders/{order.pk}/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
 
@@ -174,21 +175,19 @@ def test_usage_outcomes_agree_in_spanish():
 
 
 def test_the_chart_writes_the_cap_and_dates_as_the_reader_s_language_does():
-    from datetime import date
-
     from django.utils import translation
 
     from marketplace.orders.charts import spend_against_cap_svg
 
-    arguments = {"series": [(date(2026, 3, 5), Decimal("1200.50"))], "cap": Decimal("20000.00"),
-                 "start": date(2026, 3, 1), "end": date(2026, 8, 31), "title": "t", "description": "d"}
+    arguments = {"series": [(months_from_this_month(-9, day=5), Decimal("1200.50"))], "cap": Decimal("20000.00"),
+                 "start": months_from_this_month(-9), "end": months_from_this_month(-4, day=-1), "title": "t", "description": "d"}
     with translation.override("en"):
         english = spend_against_cap_svg(**arguments)
     with translation.override("es"):
         spanish = spend_against_cap_svg(**arguments)
 
     assert ">20,000.00</text>" in english and ">20.000,00</text>" in spanish
-    assert ">03/01/2026</text>" in english and ">01/03/2026</text>" in spanish
+    assert f">{months_from_this_month(-9):%m/%d/%Y}</text>" in english and f">{months_from_this_month(-9):%d/%m/%Y}</text>" in spanish
 
 
 def test_an_order_that_has_not_started_shows_no_backwards_burn_rate_period():

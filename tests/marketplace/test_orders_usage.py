@@ -10,11 +10,12 @@ from common.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from marketplace.notifications.models import Notification
 from marketplace.orders.models import CallOffOrder, ThresholdCrossing, UsageRecord
 from marketplace.orders.services import UsageReading, order_record_usage, read_usage_reading
+from tests.clock import months_from_this_month
 from tests.marketplace.factories_orders import OrderFactory, order_parties, record_usage
 
 pytestmark = pytest.mark.django_db
 
-WHEN = "2026-03-10T12:00:00Z"
+WHEN = f"{months_from_this_month(-9, day=10)}T12:00:00Z"
 
 
 def _post(order, user, quantity, key, *, occurred_at=WHEN, line=None):
@@ -76,7 +77,7 @@ def test_same_key_returns_the_first_outcome_and_changes_nothing():
     assert UsageRecord.objects.count() == 1
 
 
-@pytest.mark.parametrize(("quantity", "occurred_at"), [("99", WHEN), ("10", "2026-03-10T12:00:01Z")])
+@pytest.mark.parametrize(("quantity", "occurred_at"), [("99", WHEN), ("10", f"{months_from_this_month(-9, day=10)}T12:00:01Z")])
 def test_a_key_reused_for_different_usage_is_refused_and_changes_nothing(quantity, occurred_at):
     order = OrderFactory(cap=Decimal("100.00"))
     supplier = order_parties(order)["supplier"]
@@ -150,9 +151,9 @@ def test_line_cap_is_enforced_and_rolls_back_the_order_increment():
     assert order.lines.get().spent == Decimal("4.00")
 
 
-@pytest.mark.parametrize("occurred_at", ["2024-12-31T23:59:59Z", "2026-01-01T00:00:00Z"])
+@pytest.mark.parametrize("occurred_at", [f"{months_from_this_month(-24, day=-1)}T23:59:59Z", f"{months_from_this_month(-11)}T00:00:00Z"])
 def test_usage_outside_the_order_dates_is_rejected(occurred_at):
-    order = OrderFactory(cap=Decimal("100.00"), start_date=date(2025, 1, 1), end_date=date(2025, 12, 31))
+    order = OrderFactory(cap=Decimal("100.00"), start_date=months_from_this_month(-23), end_date=months_from_this_month(-12, day=-1))
     supplier = order_parties(order)["supplier"]
 
     outcome = _post(order, supplier, "1", "k", occurred_at=occurred_at)
@@ -163,11 +164,11 @@ def test_usage_outside_the_order_dates_is_rejected(occurred_at):
 
 
 def test_usage_on_the_first_and_last_day_is_accepted():
-    order = OrderFactory(cap=Decimal("100.00"), start_date=date(2025, 1, 1), end_date=date(2025, 12, 31))
+    order = OrderFactory(cap=Decimal("100.00"), start_date=months_from_this_month(-23), end_date=months_from_this_month(-12, day=-1))
     supplier = order_parties(order)["supplier"]
 
-    first = _post(order, supplier, "1", "a", occurred_at="2025-01-01T00:00:00Z")
-    last = _post(order, supplier, "1", "b", occurred_at="2025-12-31T23:59:59Z")
+    first = _post(order, supplier, "1", "a", occurred_at=f"{months_from_this_month(-23)}T00:00:00Z")
+    last = _post(order, supplier, "1", "b", occurred_at=f"{months_from_this_month(-12, day=-1)}T23:59:59Z")
 
     assert (first.accepted, last.accepted) == (True, True)
 
@@ -205,7 +206,7 @@ def test_invalid_usage_is_refused_and_stores_nothing(quantity, occurred_at, key,
 
 
 def test_usage_a_little_ahead_of_our_clock_is_accepted_but_not_usage_that_has_not_happened():
-    order = OrderFactory(cap=Decimal("100.00"), start_date=date(2025, 1, 1), end_date=date(2099, 12, 31))
+    order = OrderFactory(cap=Decimal("100.00"), start_date=months_from_this_month(-23), end_date=date(2099, 12, 31))
     supplier = order_parties(order)["supplier"]
     now = timezone.now()
 

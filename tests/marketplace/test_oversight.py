@@ -20,6 +20,7 @@ from marketplace.oversight.models import RedFlag
 from marketplace.oversight.selectors.trail_events import payload_in_words
 from marketplace.oversight.services import red_flags_refresh
 from marketplace.selection.models import Award, SearchSnapshotEntry
+from tests.clock import months_from_this_month
 from tests.conftest import client_for
 from tests.factories import member
 from tests.marketplace.factories_competitions import (
@@ -113,7 +114,7 @@ def log_world(story):
                                               evaluations=[{"quote": quote.pk}])
     competition_award = award_as(
         actor=competition_buyer, competition_id=competition.pk, quote_id=quote.pk, justification="Only valid quote",
-        start="2027-01-01", end="2027-12-31")
+        start=months_from_this_month(1).isoformat(), end=months_from_this_month(12, day=-1).isoformat())
     red_flags_refresh()
     return {"direct": story["award"], "other": other["award"], "no_award": no_award, "competition": competition_award,
             "lot2": lot2, "competition_buyer": competition_buyer, "other_buyer": other["buyer"]}
@@ -260,7 +261,7 @@ def test_trail_api_has_every_step_with_its_events(story, auditor_user):
     assert body["order"]["amendments"][0]["previous_cap"] == "5000.00"
     assert body["order"]["amendments"][0]["new_cap"] == "5500.00"
     assert body["order"]["usage"] == {"accepted": 2, "rejected": 0, "accepted_amount": "40.00"}
-    assert body["order"]["statements"] == [{"month": "2026-03", "total": "40.00", "records": 2}]
+    assert body["order"]["statements"] == [{"month": f"{months_from_this_month(-9):%Y-%m}", "total": "40.00", "records": 2}]
     assert body["competition"] is None
     steps = {step["key"]: [event["action"] for event in step["events"]] for step in body["steps"]}
     assert steps == {
@@ -313,8 +314,8 @@ def test_trail_of_a_competition_shows_quotes_and_scores_after_the_deadline(audit
                                        for n, criterion in enumerate(criteria)]}
         for quote, score, why in ((first, "80", "Clear plan"), (second, "60", "Vague plan"))])
     award = award_as(actor=buyer_user, competition_id=competition.pk, quote_id=first.pk,
-                                                   justification="Best total score", start="2027-01-01",
-                                                   end="2027-12-31")
+                                                   justification="Best total score", start=months_from_this_month(1).isoformat(),
+                                                   end=months_from_this_month(12, day=-1).isoformat())
 
     body = client_for(auditor_user).get(f"{LOG}{award.pk}/").json()
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from agreements.models import Membership, Organization
 from marketplace.orders.models import CallOffOrder
 from marketplace.selection.models import Award
+from tests.clock import months_from_this_month
 from tests.conftest import client_for
 from tests.factories import member
 from tests.marketplace.factories_selection import hosting_market
@@ -20,7 +21,7 @@ def requirement_body(framework, lot, title: str = "Hosting for patient records")
     return {
         "title": title, "framework": framework.pk, "lot": lot.pk,
         "description": "Virtual machines for the records system.", "budget": "25000.00",
-        "period_start": "2026-03-01", "period_end": "2026-12-31",
+        "period_start": months_from_this_month(-9).isoformat(), "period_end": months_from_this_month(0, day=-1).isoformat(),
         "criteria": [
             {"importance": "essential", "attribute_key": "data_location", "operator": "equals", "expected": "PE",
              "text": "Data stays in Peru"},
@@ -53,7 +54,7 @@ def direct_award_story(*, market=None, buyer=None, approver=None, title: str = "
     ok(client.post(f"/api/v1/searches/{search['id']}/freeze/"))
     chosen = {"andes": andes, "condor": condor}[choose]
     body = {"listing_version": chosen.pk, "justification": "Best support in Spanish.", "cap": cap,
-            "start": "2026-03-01", "end": "2026-12-31"}
+            "start": months_from_this_month(-9).isoformat(), "end": months_from_this_month(0, day=-1).isoformat()}
     if choose == "andes":
         body["cheaper_option_reason"] = "Condor's uptime is below what the records system needs."
     ok(client.post(f"/api/v1/searches/{search['id']}/award/", body, format="json"), 201)
@@ -67,10 +68,10 @@ def direct_award_story(*, market=None, buyer=None, approver=None, title: str = "
                                 {"cap": "5500.00", "justification": "More records than planned."}, format="json"))
         supplier_client = client_for(supplier_user)
         line = order.lines.get()
-        for key, when in (("meter-1", "2026-03-02T10:00:00Z"), ("meter-2", "2026-03-03T10:00:00Z")):
+        for key, when in (("meter-1", f"{months_from_this_month(-9, day=2)}T10:00:00Z"), ("meter-2", f"{months_from_this_month(-9, day=3)}T10:00:00Z")):
             ok(supplier_client.post(f"/api/v1/orders/{order.pk}/usage/", {
                 "line": line.pk, "quantity": "100", "occurred_at": when, "idempotency_key": key}, format="json"), 201)
-        ok(approver_client.post(f"/api/v1/orders/{order.pk}/statements/", {"month": "2026-03"}, format="json"), 201)
+        ok(approver_client.post(f"/api/v1/orders/{order.pk}/statements/", {"month": f"{months_from_this_month(-9):%Y-%m}"}, format="json"), 201)
     order.refresh_from_db()
     return {"framework": framework, "lot": lot, "versions": versions, "andes": andes, "pacific": pacific,
             "condor": condor, "buyer": buyer, "approver": approver, "supplier": supplier_user,

@@ -33,6 +33,7 @@ from agreements.models import Membership, Organization
 from catalog.models import Listing
 from marketplace.competitions import services as competition_services
 from marketplace.selection.models import Requirement
+from tests.clock import months_from_this_month
 from tests.factories import member
 from tests.marketplace.factories_competitions import close, create_competition, publish, submit
 from tests.marketplace.test_oversight_support import direct_award_story, org
@@ -238,7 +239,7 @@ def path_for(world, route, pattern, key=None):
             key = next(v for k, v in OBJECT_OF.items() if f"{k}/<int:pk>" in route)
         values["pk"] = pk_of(world, key)
     values.update({"criterion_id": world["criterion"].pk, "estimate_id": world["estimate"].pk,
-                   "question_id": world["question"].pk, "importance": "essential", "month": "2026-03",
+                   "question_id": world["question"].pk, "importance": "essential", "month": f"{months_from_this_month(-9):%Y-%m}",
                    "action": "submit"})
     return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), route)
 

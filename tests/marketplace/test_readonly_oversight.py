@@ -35,6 +35,7 @@ from catalog.models import Listing
 from marketplace.competitions import services as competition_services
 from marketplace.competitions.models import ClarificationQuestion, Competition
 from marketplace.selection.models import Requirement, RequirementCriterion, SavedSearch
+from tests.clock import months_from_this_month
 from tests.conftest import client_for
 from tests.factories import CeilingPriceFactory, member
 from tests.marketplace.factories_competitions import award_as, create_as, evaluate_as, quote_as
@@ -153,7 +154,7 @@ def kwargs_for(route: str, name: str, pattern, world: dict) -> dict:
     if "importance" in keys:
         values["importance"] = "essential"
     if "month" in keys:
-        values["month"] = "2026-03"
+        values["month"] = f"{months_from_this_month(-9):%Y-%m}"
     if "action" in keys:
         values["action"] = "submit"
     if route.startswith("admin/"):
@@ -345,7 +346,7 @@ def service_calls(world) -> dict:
                                                                       justification="x")),
         "selection.award_none": lambda: selection.award_none(actor=auditor, requirement_id=requirement.pk, reason="x"),
         "orders.order_create_from_award": lambda: orders.order_create_from_award(
-            actor=auditor, award=story["award"], cap="1.00", start="2026-03-01", end="2026-04-01"),
+            actor=auditor, award=story["award"], cap="1.00", start=months_from_this_month(-9).isoformat(), end=months_from_this_month(-8).isoformat()),
         "orders.order_activate": lambda: orders.order_activate(actor=auditor, order_id=order.pk),
         "orders.order_amend_cap": lambda: orders.order_amend_cap(actor=auditor, order_id=order.pk, cap="9000.00",
                                                                  justification="x"),
@@ -353,12 +354,12 @@ def service_calls(world) -> dict:
         "orders.order_complete": lambda: orders.order_complete(actor=auditor, order_id=order.pk, reason="x"),
         "orders.order_record_usage": lambda: orders.order_record_usage(
             actor=auditor, order_id=order.pk, reading=orders.read_usage_reading(
-                line=line.pk, quantity="1", occurred_at="2026-03-05T10:00:00Z", idempotency_key="oversight-1")),
+                line=line.pk, quantity="1", occurred_at=f"{months_from_this_month(-9, day=5)}T10:00:00Z", idempotency_key="oversight-1")),
         "orders.order_upload_usage_csv": lambda: orders.order_upload_usage_csv(
             actor=auditor, order_id=order.pk,
-            file=f"line,quantity,occurred_at,idempotency_key\n{line.pk},1,2026-03-05T10:00:00Z,o-2\n"),
+            file=f"line,quantity,occurred_at,idempotency_key\n{line.pk},1,{months_from_this_month(-9, day=5)}T10:00:00Z,o-2\n"),
         "orders.statement_generate": lambda: orders.statement_generate(actor=auditor, order_id=order.pk,
-                                                                       month="2026-03"),
+                                                                       month=f"{months_from_this_month(-9):%Y-%m}"),
         "competitions.competition_create": lambda: create_as(
             actor=auditor, requirement_id=requirement.pk, lines=[{"unit": "vCPU-hour", "quantity": "1"}],
             deadline=timezone.now() + timedelta(days=30)),

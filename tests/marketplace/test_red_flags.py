@@ -3,7 +3,7 @@ threshold, the idempotent refresh, the beat task, and the flags page and API for
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from html import unescape as html_unescape
 
@@ -19,6 +19,8 @@ from marketplace.oversight.models import RedFlag
 from marketplace.oversight.services import DEFAULT_THRESHOLDS, red_flags_compute, red_flags_refresh, thresholds
 from marketplace.oversight.tasks import refresh_red_flags
 from marketplace.selection.models import Award
+from tests import clock
+from tests.clock import months_from_this_month
 from tests.conftest import client_for
 from tests.factories import OrganizationFactory
 from tests.marketplace.factories_competitions import (
@@ -33,7 +35,7 @@ from tests.marketplace.factories_orders import AwardFactory, ListingFactory, Lis
 
 pytestmark = pytest.mark.django_db
 
-NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.get_current_timezone())
+NOW = clock.at(clock.days_from_today(-14), 12)  # an anchor in the recent past
 
 
 def kinds(kind: str) -> list[str]:
@@ -228,27 +230,29 @@ def _usage(order, posted: datetime, status=UsageRecord.Status.ACCEPTED, key: str
 
 def test_usage_posted_within_the_last_days_or_after_the_end_is_flagged():
     tz = timezone.get_current_timezone()
-    order = OrderFactory(end_date=date(2026, 12, 31))
-    _usage(order, datetime(2026, 12, 27, 23, 59, tzinfo=tz))  # one day before the window
-    inside = _usage(order, datetime(2026, 12, 28, 0, 0, tzinfo=tz))  # end − 3 days: inside
-    after = _usage(order, datetime(2027, 1, 2, 9, 0, tzinfo=tz))
+    order = OrderFactory(end_date=months_from_this_month(0, day=-1))
+    end = datetime.combine(order.end_date, time(), tzinfo=tz)
+    _usage(order, end - timedelta(days=3, minutes=1))  # one day before the window
+    inside = _usage(order, end - timedelta(days=3))  # end − 3 days: inside
+    after = _usage(order, end + timedelta(days=2, hours=9))
 
     findings = [finding for finding in red_flags_compute() if finding.kind == RedFlag.Kind.LATE_USAGE]
 
     assert len(findings) == 1
     assert findings[0].details == {"records": [inside.pk, after.pk], "amount": "4.00", "after_end": 1,
-                                   "end_date": "2026-12-31"}
+                                   "end_date": order.end_date.isoformat()}
     assert findings[0].explanation == (
         f"2 usage records worth 4.00 PEN were posted within 3 days of the end of order {order.reference} "
-        "(ends 2026-12-31), 1 of them after it ended. Late usage can be a way to use up the cap."
+        f"(ends {order.end_date}), 1 of them after it ended. Late usage can be a way to use up the cap."
     )
 
 
 def test_early_or_rejected_usage_is_not_flagged():
     tz = timezone.get_current_timezone()
-    order = OrderFactory(end_date=date(2026, 12, 31))
-    _usage(order, datetime(2026, 12, 27, 23, 59, tzinfo=tz))
-    _usage(order, datetime(2027, 1, 5, tzinfo=tz), status=UsageRecord.Status.REJECTED)
+    order = OrderFactory(end_date=months_from_this_month(0, day=-1))
+    end = datetime.combine(order.end_date, time(), tzinfo=tz)
+    _usage(order, end - timedelta(days=3, minutes=1))
+    _usage(order, end + timedelta(days=5), status=UsageRecord.Status.REJECTED)
     assert kinds(RedFlag.Kind.LATE_USAGE) == []
 
 

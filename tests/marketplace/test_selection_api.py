@@ -14,13 +14,14 @@ from audit.models import AuditEvent
 from marketplace.orders.models import CallOffOrder
 from marketplace.selection.models import Award, Requirement, RequirementCriterion, SavedSearch, SearchSnapshotEntry
 from marketplace.selection.services import awards as award_services
+from tests.clock import months_from_this_month
 from tests.conftest import client_for
 from tests.factories import member
 from tests.marketplace.factories_selection import add_estimate, hosting_market
 
 pytestmark = pytest.mark.django_db
 
-AWARD_BODY = {"cap": "5000.00", "start": "2026-03-01", "end": "2026-12-31"}
+AWARD_BODY = {"cap": "5000.00", "start": months_from_this_month(-9).isoformat(), "end": months_from_this_month(0, day=-1).isoformat()}
 
 
 @pytest.fixture
@@ -50,8 +51,8 @@ def requirement_body(market):
         "lot": market["lot"].pk,
         "description": "Virtual machines for the records system.",
         "budget": "25000.00",
-        "period_start": "2026-03-01",
-        "period_end": "2026-12-31",
+        "period_start": months_from_this_month(-9).isoformat(),
+        "period_end": months_from_this_month(0, day=-1).isoformat(),
         "criteria": [
             {"importance": "essential", "attribute_key": "data_location", "operator": "equals", "expected": "PE",
              "text": "Data stays in Peru"},
@@ -176,7 +177,7 @@ def test_a_choice_may_be_named_by_its_label_and_is_stored_as_its_value(buyer, ma
 
 def test_requirement_lot_from_another_framework_and_reversed_period_are_refused(buyer, market):
     other_framework, other_lot, _versions = hosting_market(listings=0)
-    client = client_for(buyer)
+    client = client_for(buyer) | {"lot": other_lot.pk, "period_end": months_from_this_month(-11).isoformat()}
 
     other_lot_response = client.post("/api/v1/requirements/", requirement_body(market) | {"lot": other_lot.pk},
                                      format="json")
@@ -611,7 +612,7 @@ def test_award_of_the_lowest_compliant_entry_needs_only_a_justification(buyer, m
     assert event.payload["listing_version"] == market["condor"].pk
     assert event.payload["justification"] == "Lowest total that keeps data in Peru."
     assert (event.payload["estimated_total"], event.payload["price_difference"]) == ("1800.00", "0.00")
-    assert (event.payload["cap"], event.payload["start"], event.payload["end"]) == ("5000.00", "2026-03-01", "2026-12-31")
+    assert (event.payload["cap"], event.payload["start"], event.payload["end"]) == ("5000.00", months_from_this_month(-9).isoformat(), months_from_this_month(0, day=-1).isoformat())
 
 
 def test_award_above_the_lowest_needs_the_cheaper_option_reason_and_records_the_difference(buyer, market):

@@ -1,7 +1,6 @@
 """Concurrent awards and saves on PostgreSQL: the requirement row lock lets exactly one through."""
 
 import threading
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -12,6 +11,7 @@ from common.errors import DomainError
 from marketplace.selection import services
 from marketplace.selection.inputs import DirectAwardInput
 from marketplace.selection.models import Award, SavedSearch
+from tests.clock import months_from_this_month
 from tests.conftest import requires_postgres
 from tests.factories import member
 from tests.marketplace.factories_selection import hosting_market
@@ -52,7 +52,7 @@ def test_two_simultaneous_awards_make_exactly_one():
     def award(user, version):
         return lambda: services.award_direct(actor=user, search_id=search.pk, award=DirectAwardInput(
             listing_version_id=version.pk, justification="j", cheaper_option_reason="r", cap=Decimal("100.00"),
-            start=date(2026, 3, 1), end=date(2026, 6, 30)))
+            start=months_from_this_month(-9), end=months_from_this_month(-6, day=-1)))
 
     outcomes = run_together([award(buyer, andes), award(colleague, condor)])
 

@@ -15,6 +15,7 @@ from audit.models import AuditEvent
 from marketplace.selection.inputs import CriterionInput, RequirementInput
 from marketplace.selection.models import Award, Requirement, RequirementCriterion, SavedSearch, SearchSnapshotEntry
 from marketplace.selection.services.requirements import requirement_create
+from tests.clock import months_from_this_month
 from tests.factories import member
 from tests.marketplace.factories_selection import hosting_market, search_saved_from_pages
 
@@ -50,7 +51,7 @@ def test_whole_journey_through_the_pages(buyer, market):
     assert b'<label class="label" for="id_title">' in page.content
     response = client.post("/buyer/requirements/new/", {
         "title": "Records hosting", "framework": framework.pk, "lot": lot.pk, "description": "VMs",
-        "budget": "25000.00", "period_start": "2026-03-01", "period_end": "2026-12-31",
+        "budget": "25000.00", "period_start": months_from_this_month(-9).isoformat(), "period_end": months_from_this_month(0, day=-1).isoformat(),
     })
     requirement = Requirement.objects.get()
     assert response.status_code == 302
@@ -134,15 +135,15 @@ def test_whole_journey_through_the_pages(buyer, market):
     assert offered == [market["condor"].pk, market["andes"].pk]
     missing_reason = client.post(f"/buyer/searches/{search.pk}/award/", {
         "listing_version": market["andes"].pk, "justification": "Better uptime.", "cap": "5000.00",
-        "start": "2026-03-01", "end": "2026-12-31"})
+        "start": months_from_this_month(-9).isoformat(), "end": months_from_this_month(0, day=-1).isoformat()})
     assert missing_reason.status_code == 200
     assert b"Explain why the cheaper option was not chosen." in missing_reason.content
     assert b'href="#id_cheaper_option_reason"' in missing_reason.content
     assert not Award.objects.exists()
     response = client.post(f"/buyer/searches/{search.pk}/award/", {
         "listing_version": market["andes"].pk, "justification": "Better uptime.",
-        "cheaper_option_reason": "Condor's uptime is too low.", "cap": "5000.00", "start": "2026-03-01",
-        "end": "2026-12-31"})
+        "cheaper_option_reason": "Condor's uptime is too low.", "cap": "5000.00", "start": months_from_this_month(-9).isoformat(),
+        "end": months_from_this_month(0, day=-1).isoformat()})
     assert response.status_code == 302
     award = Award.objects.get()
     assert (award.listing_version, award.price_difference) == (market["andes"], Decimal("200.00"))
@@ -177,7 +178,7 @@ def test_a_requirement_saved_from_a_search_is_described_afterwards_until_its_sea
     assert "<dd>– – –</dd>" not in page
 
     refused = client.post(f"/buyer/requirements/{requirement.pk}/edit/", {
-        "title": "Compute for the records system", "budget": "lots", "period_start": "2026-04-01"})
+        "title": "Compute for the records system", "budget": "lots", "period_start": months_from_this_month(-8).isoformat()})
     assert refused.status_code == 200 and 'class="error-summary"' in refused.content.decode()
     requirement.refresh_from_db()
     assert (requirement.title, requirement.budget) == ("Compute", None)
@@ -185,11 +186,11 @@ def test_a_requirement_saved_from_a_search_is_described_afterwards_until_its_sea
     saved = client.post(f"/buyer/requirements/{requirement.pk}/edit/", {
         "title": "Compute for the records system", "framework": market["framework"].pk, "lot": market["lot"].pk,
         "description": "Servers for the records system.", "budget": "15000.00",
-        "period_start": "2026-04-01", "period_end": "2027-03-31"})
+        "period_start": months_from_this_month(-8).isoformat(), "period_end": months_from_this_month(3, day=-1).isoformat()})
     assert saved["Location"] == f"/buyer/requirements/{requirement.pk}/"
     requirement.refresh_from_db()
     assert (requirement.title, requirement.lot, requirement.budget, str(requirement.period_end)) == (
-        "Compute for the records system", market["lot"], Decimal("15000.00"), "2027-03-31")
+        "Compute for the records system", market["lot"], Decimal("15000.00"), months_from_this_month(3, day=-1).isoformat())
     assert AuditEvent.objects.filter(action="requirement.updated", target_id=str(requirement.pk)).count() == 1
 
     client.post(f"/buyer/searches/{search.pk}/end/", {"confirm": "on"})

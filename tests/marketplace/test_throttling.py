@@ -12,6 +12,7 @@ from agreements.models import Membership, Organization
 from config.api.throttling import USAGE_URL_NAMES, WriteRateThrottle, scope_for
 from marketplace.orders.models import UsageRecord
 from marketplace.selection.models import SavedSearch
+from tests.clock import months_from_this_month
 from tests.factories import member
 from tests.marketplace.factories_orders import OrderFactory, order_parties
 
@@ -40,7 +41,7 @@ def save_search(client, name="s"):
 
 def post_usage(client, order, key):
     return client.post(f"/api/v1/orders/{order.pk}/usage/", {
-        "line": order.lines.get().pk, "quantity": "1", "occurred_at": "2026-03-10T12:00:00Z", "idempotency_key": key,
+        "line": order.lines.get().pk, "quantity": "1", "occurred_at": f"{months_from_this_month(-9, day=10)}T12:00:00Z", "idempotency_key": key,
     }, format="json")
 
 

@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agreements.models import FrameworkAgreement
+from common.business_days import earliest_deadline
 from common.errors import Conflict, ValidationFailed
-from marketplace.business_days import earliest_deadline
 from marketplace.competitions.models import Competition
 
 
@@ -18,7 +18,7 @@ def check_deadline(*, deadline: datetime, framework: FrameworkAgreement, now: da
         message = _("The deadline must fall within the framework, which ends on %(end)s.") % {
             "end": framework.end_date.isoformat()}
         raise ValidationFailed(message, code="deadline_after_framework", fields={"deadline": [message]})
-    earliest = earliest_deadline(now, framework.min_quotation_business_days)
+    earliest = earliest_deadline(now, framework.min_quotation_business_days, country=framework.country)
     if deadline < earliest:
         earliest_text = timezone.localtime(earliest).strftime("%Y-%m-%d %H:%M")
         raise ValidationFailed(
