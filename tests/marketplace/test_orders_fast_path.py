@@ -1,6 +1,6 @@
 """The PostgreSQL one-statement path for usage must follow the same rules as the careful path."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from decimal import Decimal
 from itertools import product
 
@@ -82,9 +82,10 @@ def test_an_accepted_post_is_two_queries_the_target_and_the_one_statement(django
     supplier = order_parties(order)["supplier"]
     line_id = order.lines.get().pk
     record_usage(actor=supplier, order_id=order.pk, line_id=line_id, quantity="1",
-                 occurred_at="2026-03-10T12:00:00Z", idempotency_key="warm")  # the supplier's organization, cached
+                 occurred_at=f"{months_from_this_month(-9, day=10)}T12:00:00Z", idempotency_key="warm")  # the supplier's organization, cached
     reading = UsageReading(line_id=line_id, quantity=Decimal("1.000000"),
-                           occurred_at=datetime(2026, 3, 10, 13, 0, tzinfo=UTC), idempotency_key="hot")
+                           occurred_at=datetime.combine(months_from_this_month(-9, day=10), time(13, 0), tzinfo=UTC),
+                           idempotency_key="hot")
 
     with django_assert_num_queries(2):
         outcome = order_record_usage(actor=supplier, order_id=order.pk, reading=reading)

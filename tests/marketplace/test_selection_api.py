@@ -2,7 +2,6 @@
 
 import csv
 import io
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -177,11 +176,11 @@ def test_a_choice_may_be_named_by_its_label_and_is_stored_as_its_value(buyer, ma
 
 def test_requirement_lot_from_another_framework_and_reversed_period_are_refused(buyer, market):
     other_framework, other_lot, _versions = hosting_market(listings=0)
-    client = client_for(buyer) | {"lot": other_lot.pk, "period_end": months_from_this_month(-11).isoformat()}
+    client = client_for(buyer)
 
     other_lot_response = client.post("/api/v1/requirements/", requirement_body(market) | {"lot": other_lot.pk},
                                      format="json")
-    reversed_response = client.post("/api/v1/requirements/", requirement_body(market) | {"period_end": "2026-01-01"},
+    reversed_response = client.post("/api/v1/requirements/", requirement_body(market) | {"period_end": months_from_this_month(-11).isoformat()},
                                     format="json")
 
     assert other_lot_response.status_code == 400
@@ -948,11 +947,11 @@ def test_an_awarded_order_may_end_on_the_day_it_starts(buyer, market):
 
     response = client.post(f"/api/v1/searches/{body['id']}/award/", {
         "listing_version": market["condor"].pk, "justification": "Lowest.", "cap": "5000.00",
-        "start": "2026-03-01", "end": "2026-03-01"}, format="json")
+        "start": months_from_this_month(-9).isoformat(), "end": months_from_this_month(-9).isoformat()}, format="json")
 
     assert response.status_code == 201, response.json()
     order = CallOffOrder.objects.get(pk=response.json()["order"])
-    assert (order.start_date, order.end_date) == (date(2026, 3, 1), date(2026, 3, 1))
+    assert (order.start_date, order.end_date) == (months_from_this_month(-9), months_from_this_month(-9))
 
 
 def test_an_award_whose_order_ends_before_it_starts_or_has_no_cap_is_refused(buyer, market):
@@ -962,10 +961,10 @@ def test_an_award_whose_order_ends_before_it_starts_or_has_no_cap_is_refused(buy
 
     reversed_term = client.post(f"/api/v1/searches/{body['id']}/award/", {
         "listing_version": market["condor"].pk, "justification": "Lowest.", "cap": "5000.00",
-        "start": "2026-03-02", "end": "2026-03-01"}, format="json")
+        "start": months_from_this_month(-9, day=2).isoformat(), "end": months_from_this_month(-9).isoformat()}, format="json")
     zero_cap = client.post(f"/api/v1/searches/{body['id']}/award/", {
         "listing_version": market["condor"].pk, "justification": "Lowest.", "cap": "0",
-        "start": "2026-03-01", "end": "2026-03-31"}, format="json")
+        "start": months_from_this_month(-9).isoformat(), "end": months_from_this_month(-9, day=-1).isoformat()}, format="json")
 
     assert reversed_term.status_code == 400
     assert reversed_term.json()["error"]["fields"] == {"end": ["Enter a date on or after the start date."]}
@@ -977,7 +976,7 @@ def test_an_award_whose_order_ends_before_it_starts_or_has_no_cap_is_refused(buy
 
 def test_a_requirement_period_may_end_on_its_start_day_and_its_budget_is_an_amount(buyer, market):
     client = client_for(buyer)
-    one_day = requirement_body(market) | {"period_start": "2026-03-01", "period_end": "2026-03-01"}
+    one_day = requirement_body(market) | {"period_start": months_from_this_month(-9).isoformat(), "period_end": months_from_this_month(-9).isoformat()}
 
     created = client.post("/api/v1/requirements/", one_day, format="json")
     before = selection_state()
@@ -985,7 +984,7 @@ def test_a_requirement_period_may_end_on_its_start_day_and_its_budget_is_an_amou
                           format="json")
 
     assert created.status_code == 201, created.json()
-    assert (created.json()["period_start"], created.json()["period_end"]) == ("2026-03-01", "2026-03-01")
+    assert (created.json()["period_start"], created.json()["period_end"]) == (months_from_this_month(-9).isoformat(), months_from_this_month(-9).isoformat())
     assert refused.status_code == 400
     assert refused.json()["error"]["fields"] == {"title": ["Give the requirement a title."],
                                                  "budget": ["Enter a number greater than 0."]}
@@ -1001,7 +1000,7 @@ def test_a_partial_change_keeps_the_other_details(buyer, market):
     assert response.status_code == 200, response.json()
     stored = Requirement.objects.get(pk=requirement["id"])
     assert (stored.title, stored.budget, stored.period_start, stored.period_end, stored.lot_id) == (
-        "Hosting for patient records", Decimal("30000.00"), date(2026, 3, 1), date(2026, 12, 31), market["lot"].pk)
+        "Hosting for patient records", Decimal("30000.00"), months_from_this_month(-9), months_from_this_month(0, day=-1), market["lot"].pk)
     assert AuditEvent.objects.filter(action="requirement.updated").get().payload["budget"] == "30000.00"
 
 
