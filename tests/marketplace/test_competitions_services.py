@@ -347,7 +347,8 @@ def test_weighted_scoring_arithmetic_and_audit_payload(buyer_user, supplier_user
         ("50.00", "15.00", "Support: 50"), ("80.00", "8.00", "Exit plan: 80")]
     competition.refresh_from_db()
     assert "Ties: earliest submission" in competition.ranking_rule
-    assert event.payload["rule"] == competition.ranking_rule
+    # The payload holds the rule's codes, never its sentence in the language of whoever evaluated.
+    assert (event.payload["method"], "rule" in event.payload) == (competition.method, False)
 
 
 def test_lowest_price_tie_goes_to_the_earliest_submission(buyer_user, supplier_user, other_supplier_user, lot):

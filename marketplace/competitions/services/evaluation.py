@@ -146,7 +146,7 @@ def _decimal_text(value: Decimal | None) -> str | None:
 def _audit_payload(competition: Competition, rows: list[_Row], lowest: Decimal | None) -> dict:
     ordered = sorted(rows, key=lambda row: (row.evaluation.rank is None, row.evaluation.rank or 0, row.quote.pk))
     return {
-        "method": competition.method, "price_weight": competition.price_weight, "rule": competition.ranking_rule,
+        "method": competition.method, "price_weight": competition.price_weight,
         "lowest_total": _decimal_text(lowest),
         "quotes": [
             {

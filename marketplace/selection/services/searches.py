@@ -102,7 +102,7 @@ def search_save(*, actor: User, name: str, query: CatalogQuery, requirement_id: 
     )
     audit_record(action="search.saved", actor=actor, organization=organization, target=search,
                  payload={"requirement": requirement.pk, "name": name, "query": normalized,
-                          "summary": search.summary, "superseded": superseded})
+                          "superseded": superseded})
     return search
 
 
@@ -125,7 +125,7 @@ def search_update(*, actor: User, search_id: int, name: str | None = None,
     if changed:
         search.save(update_fields=changed)
         audit_record(action="search.updated", actor=actor, organization=search.organization, target=search,
-                     payload={"name": search.name, "query": search.query, "summary": search.summary})
+                     payload={"name": search.name, "query": search.query})
     return search
 
 
@@ -174,7 +174,7 @@ def search_freeze(*, actor: User, search_id: int) -> SavedSearch:
     audit_record(
         action="search.frozen", actor=actor, organization=search.organization, target=search,
         payload={"requirement": requirement.pk, "framework": framework.pk, "query": search.query,
-                 "summary": search.summary, "result_count": search.result_count, "limit": limit,
+                 "result_count": search.result_count, "limit": limit,
                  "entries_hash": search.entries_hash, "entries": entries_digest_items(entries)},
     )
     return search
