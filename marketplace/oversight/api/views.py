@@ -181,7 +181,7 @@ def _competition_part(trail: selectors.Trail) -> dict[str, Any] | None:
     if competition is None:
         return None
     return {
-        "id": competition.pk, "title": competition.title, "status": competition.status,
+        "id": competition.pk, "title": competition.title, "status": competition.effective_status,
         "method": competition.method, "deadline": competition.deadline.isoformat(),
         "quotes_opened": competition.quotes_opened, "ranking_rule": competition.ranking_rule,
         "lines": [{"unit": line.unit, "quantity": str(line.quantity)} for line in trail.competition_lines],
