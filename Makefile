@@ -26,6 +26,7 @@ demo: install
 # SQLite by default; PostgreSQL and Redis when DATABASE_URL / CELERY_BROKER_URL are set.
 test: install
 	@scripts/ensure-chromium
+	@scripts/ensure-gettext
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
