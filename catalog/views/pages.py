@@ -338,7 +338,19 @@ def listing_action(request, pk, action):
         # Each sentence once: a one-field error may say the same thing in its summary and for its field.
         sentences = dict.fromkeys([error.message, *(m for ms in error.fields.values() for m in ms)])
         messages.error(request, " ".join(sentences).strip())
-    return redirect(safe_next(request) or "catalog:my-listings")
+    return redirect(safe_next(request) or _landing_for(request.user))
+
+
+def _landing_for(user) -> str:
+    """Where an action goes back to when no safe ``next`` was posted: a page this user may open
+    (the authority's review queue, the supplier's own listings, otherwise the home page)."""
+    organization = organization_of(user)
+    kind = organization.kind if organization else None
+    if kind == Organization.Kind.AUTHORITY:
+        return "catalog:review"
+    if kind == Organization.Kind.SUPPLIER:
+        return "catalog:my-listings"
+    return "home"
 
 
 def _typed_whole(value: str | None) -> str | None:

@@ -191,8 +191,24 @@ def test_listing_action_never_redirects_off_the_site(lot, ceiling, supplier_user
     response = client_as(authority_user).post(f"/listings/{listing.pk}/publish/", {"next": target})
 
     listing.refresh_from_db()
-    assert (response.status_code, response["Location"]) == (302, "/supplier/listings/")
+    assert (response.status_code, response["Location"]) == (302, "/review/")
     assert listing.status == "published"
+    assert client_as(authority_user).get(response["Location"]).status_code == 200
+
+
+def test_a_supplier_action_with_a_refused_next_lands_on_its_own_listings(lot, ceiling, supplier_user):
+    from tests.factories import need_category
+
+    need = need_category("Store data", lots=[lot])
+    listing = services.listing_create(actor=supplier_user, framework=lot.framework, lot=lot,
+                                      data=listing_data(categories=[need.pk]))
+
+    response = client_as(supplier_user).post(f"/listings/{listing.pk}/submit/", {"next": "https://evil.example/"})
+
+    listing.refresh_from_db()
+    assert (response.status_code, response["Location"]) == (302, "/supplier/listings/")
+    assert listing.status == "submitted"
+    assert client_as(supplier_user).get(response["Location"]).status_code == 200
 
 
 def test_listing_action_follows_a_next_on_this_site(lot, ceiling, supplier_user, authority_user):
@@ -209,7 +225,7 @@ def test_listing_action_over_https_refuses_a_plain_http_next(lot, ceiling, suppl
     response = client_as(authority_user).post(f"/listings/{listing.pk}/publish/",
                                               {"next": "http://testserver/review/"}, secure=True)
 
-    assert response["Location"] == "/supplier/listings/"
+    assert (response.status_code, response["Location"]) == (302, "/review/")
 
 
 def test_rejecting_without_a_reason_says_so_once_and_changes_nothing(lot, ceiling, supplier_user, authority_user):
