@@ -113,4 +113,5 @@ def contractor_login(supplier) -> None:
     if created:
         user.set_password(DEMO_PASSWORD)
         user.save()
-    membership_add(user=user, organization=supplier, role=Membership.Role.PUBLISHER)
+    membership_add(actor=get_user_model().objects.get(username="authority"), user=user, organization=supplier,
+                   role=Membership.Role.PUBLISHER)
