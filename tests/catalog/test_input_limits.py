@@ -59,7 +59,7 @@ def test_search_page_answers_a_huge_maximum_price_with_a_400_that_says_why(corpu
 
     body = response.content.decode()
     assert response.status_code == 400
-    assert "<li>Max price per unit: Give a price below 1,000,000,000,000.00.</li>" in body
+    assert '<li>Max price per unit: <a href="#search-q">Give a price below 1,000,000,000,000.00.</a></li>' in body
 
 
 @pytest.mark.parametrize("value", HUGE_PRICES)

@@ -52,7 +52,7 @@ def test_results_page_bad_filter_is_400_with_error_summary(corpus):
     response = Client().get("/search/", {"price_max": "cheap"})
     assert response.status_code == 400
     assert "There is a problem" in response.content.decode()
-    assert "<li>Max price per unit: Give a number such as 0.20.</li>" in response.content.decode()
+    assert '<li>Max price per unit: <a href="#search-q">Give a number such as 0.20.</a></li>' in response.content.decode()
     assert "price_max:" not in response.content.decode()
 
 
@@ -319,3 +319,33 @@ def test_save_search_link_carries_only_the_filters_the_page_applied(corpus, buye
     body = client_as(buyer_user).get("/search/", {"category": [str(backup.pk), "999"], "page": "2"}).content.decode()
 
     assert f'href="/buyer/searches/save/?category={backup.pk}"' in body
+
+
+def test_csv_import_page_says_what_is_wrong_with_the_file_and_how_to_fix_it_at_its_field(lot, ceiling,
+                                                                                           supplier_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client_as(supplier_user).post("/supplier/listings/import/", {
+        "framework": lot.framework.pk, "file": SimpleUploadedFile("empty.csv", b"  \n", content_type="text/csv")})
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.count('class="error-summary"') == 1
+    assert "<p>The file is empty.</p>" in body
+    assert '<li>CSV file: <a href="#id_file">Add a header line and at least one row.</a></li>' in body
+    assert '<span class="error-message">Add a header line and at least one row.</span>' in body
+    assert Listing.objects.count() == 0
+
+
+def test_listing_form_shows_the_services_refusal_in_the_one_error_summary(lot, ceiling, supplier_user):
+    from tests.factories import need_category
+
+    need = need_category("Store data", lots=[lot])
+    response = client_as(supplier_user).post("/supplier/listings/new/", {
+        "lot": lot.pk, "title": "Vault", "summary": "Backups", "unit": "vCPU-hour", "unit_price": "9.99",
+        "categories": [str(need.pk)]})
+
+    body = response.content.decode()
+    assert body.count('class="error-summary"') == 1
+    assert '<li>Price per unit: <a href="#id_unit_price">' in body
+    assert Listing.objects.count() == 0
