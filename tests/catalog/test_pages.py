@@ -2,6 +2,7 @@ import pytest
 from django.test import Client
 
 from catalog import services
+from audit.models import AuditEvent
 from catalog.models import Listing
 from tests.factories import listing_data
 
@@ -349,3 +350,23 @@ def test_listing_form_shows_the_services_refusal_in_the_one_error_summary(lot, c
     assert body.count('class="error-summary"') == 1
     assert '<li>Price per unit: <a href="#id_unit_price">' in body
     assert Listing.objects.count() == 0
+
+
+def test_a_supplier_pressing_publish_is_refused_with_a_403_and_nothing_changes(lot, ceiling, supplier_user):
+    listing = submitted_listing(lot, supplier_user)
+    events_before = AuditEvent.objects.count()
+
+    response = client_as(supplier_user).post(f"/listings/{listing.pk}/publish/", {"next": "/supplier/listings/"})
+
+    listing.refresh_from_db()
+    assert response.status_code == 403
+    assert (listing.status, listing.current_version_id, AuditEvent.objects.count()) == ("submitted", None,
+                                                                                        events_before)
+
+
+@pytest.mark.parametrize("key", ["page", "page_size"])
+def test_search_api_refuses_a_page_that_is_not_a_whole_number(corpus, api_client, key):
+    response = api_client.get("/api/v1/listings/", {"q": "backup", key: "two"})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {key: ["Enter a whole number."]}
