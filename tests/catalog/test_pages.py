@@ -1,8 +1,8 @@
 import pytest
 from django.test import Client
 
-from catalog import services
 from audit.models import AuditEvent
+from catalog import services
 from catalog.models import Listing
 from tests.factories import listing_data
 
