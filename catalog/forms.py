@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import AttributeDefinition, NeedCategory
+from catalog.services.listings import ListingData
 from common.errors import ValidationFailed
 from common.forms import LocalizedDecimalField
 from common.money import finite_decimal, price_text
@@ -71,9 +72,9 @@ class ListingForm(forms.Form):
             field.help_text = definition.help_text
             self.fields[name] = field
 
-    def service_data(self) -> dict:
+    def service_data(self) -> ListingData:
         data = self.cleaned_data
-        result = {
+        result: ListingData = {
             "title": data["title"], "summary": data["summary"], "description": data.get("description", ""),
             "features": [line for line in data.get("features", "").splitlines() if line.strip()],
             "benefits": [line for line in data.get("benefits", "").splitlines() if line.strip()],
