@@ -10,9 +10,10 @@ from rest_framework.views import APIView
 from agreements.models import FrameworkAgreement, Lot
 from catalog import services
 from catalog.api.serializers import DraftInputSerializer, ListingCreateSerializer, ListingSerializer, hit_to_dict
+from catalog.search.query import as_id
 from catalog.selectors import can_see_drafts, categories_tree, listing_get, search_listings
 from common.errors import ValidationFailed
-from common.parsing import MAX_ROW_ID, FieldErrors, read_integer, read_row_id
+from common.parsing import MAX_ROW_ID, read_integer
 
 
 def _query_of(request) -> dict:
@@ -21,7 +22,10 @@ def _query_of(request) -> dict:
 
 def _whole_param(request, key: str, default: int) -> int:
     """A page number or size; below 1 reads as 1 (the search also caps the page size)."""
-    number = read_integer(request.query_params.get(key), field=key, low=-MAX_ROW_ID, high=MAX_ROW_ID, required=False)
+    typed = request.query_params.get(key)
+    if typed is not None and not typed.isascii():  # common.parsing's int() would fail on digits such as "²"
+        typed = "?"
+    number = read_integer(typed, field=key, low=-MAX_ROW_ID, high=MAX_ROW_ID, required=False)
     return max(1, default if number is None else number)
 
 
@@ -137,7 +141,7 @@ class ListingImportView(APIView):
     @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     def post(self, request):
         data = request.data if hasattr(request.data, "get") else {}
-        framework_id = read_row_id(data.get("framework"), field="framework", errors=FieldErrors())
+        framework_id = as_id(data.get("framework") or "")
         if framework_id is None:
             raise ValidationFailed(_("Choose the framework to import into."),
                                    fields={"framework": [_("Give the framework's id.")]})

@@ -12,9 +12,9 @@ from agreements.selectors import frameworks_admitting
 from catalog import services
 from catalog.forms import CsvImportForm
 from catalog.models import NeedCategory
+from catalog.search.query import as_id
 from catalog.views.supplier import require_supplier
 from common.form_errors import ErrorSummary, service_errors_on
-from common.parsing import FieldErrors, read_row_id
 
 
 @login_required
@@ -46,7 +46,7 @@ def import_template(request):
     """A CSV template for one of the supplier's frameworks: the columns and one example row."""
     supplier = require_supplier(request)
     frameworks = frameworks_admitting(supplier=supplier)
-    framework_id = read_row_id(request.GET.get("framework"), field="framework", errors=FieldErrors())
+    framework_id = as_id(request.GET.get("framework") or "")
     if framework_id is None:
         raise Http404(_("Choose one of your frameworks."))
     framework = get_object_or_404(frameworks, pk=framework_id)

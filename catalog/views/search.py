@@ -13,14 +13,14 @@ from django.utils.translation import gettext_lazy
 from agreements.models import FrameworkAgreement, Lot, Organization
 from agreements.selectors import frameworks_visible_to
 from catalog.models import AttributeDefinition, NeedCategory
-from catalog.search.query import RESERVED_KEYS
+from catalog.search.query import RESERVED_KEYS, as_id
 from catalog.search.service import attribute_value_label
 from catalog.selectors import describe_query, search_filters_known, search_listings
 from common.errors import ValidationFailed
 from common.form_errors import ErrorSummary
 from common.forms import read_typed_decimal
 from common.money import price_text
-from common.parsing import MAX_ROW_ID, FieldErrors, read_integer, read_row_id
+from common.parsing import MAX_ROW_ID, FieldErrors, read_integer
 
 FACET_ORDER = ["lot", "category"]
 GROUP_TITLES = {"lot": gettext_lazy("Lot"), "category": gettext_lazy("Need")}
@@ -126,7 +126,7 @@ def _facet_groups(names: FacetNames, result, query: dict[str, list[str]]) -> lis
 
 
 def _named_row(model, value: str):
-    row_id = read_row_id(value, field="id", errors=FieldErrors())
+    row_id = as_id(value)
     return model.objects.filter(pk=row_id).first() if row_id else None
 
 
@@ -197,8 +197,10 @@ def _error_summary(error: ValidationFailed | None) -> ErrorSummary:
 
 def _page_number(request) -> int:
     """The page asked for; anything that is not a page number shows the first."""
-    return read_integer(request.GET.get("page"), field="page", low=1, high=MAX_ROW_ID, errors=FieldErrors(),
-                        required=False) or 1
+    typed = request.GET.get("page") or ""
+    if not typed.isascii():  # common.parsing's int() would fail on digits such as "²"
+        return 1
+    return read_integer(typed, field="page", low=1, high=MAX_ROW_ID, errors=FieldErrors(), required=False) or 1
 
 
 def _page_links(query: dict, page: int, pages: int) -> list[dict]:

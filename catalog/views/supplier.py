@@ -12,11 +12,11 @@ from agreements.models import Organization
 from agreements.selectors import admissions_of, organization_of
 from catalog import services
 from catalog.forms import ListingForm
+from catalog.search.query import as_id
 from catalog.selectors import listings_of_supplier
 from catalog.views.listing import listing_context
 from common.errors import DomainError
 from common.form_errors import service_errors_on
-from common.parsing import FieldErrors, read_row_id
 
 
 def require_supplier(request) -> Organization:
@@ -39,8 +39,7 @@ def listing_create_page(request):
     supplier = require_supplier(request)
     lots = [a.lot for a in admissions_of(supplier=supplier).filter(status="admitted").order_by(
         "lot__framework__reference", "lot__number")]
-    lot_id = read_row_id(request.GET.get("lot") or request.POST.get("lot"), field="lot", errors=FieldErrors(),
-                         required=False)
+    lot_id = as_id(request.GET.get("lot") or request.POST.get("lot") or "")
     lot = next((lot for lot in lots if lot.pk == lot_id), None)
     if lot is None:
         return render(request, "catalog/choose_lot.html", {"lots": lots})

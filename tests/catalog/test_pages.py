@@ -370,3 +370,12 @@ def test_search_api_refuses_a_page_that_is_not_a_whole_number(corpus, api_client
 
     assert response.status_code == 400
     assert response.json()["error"]["fields"] == {key: ["Enter a whole number."]}
+
+
+def test_digits_that_are_not_ascii_are_refused_not_a_server_error(corpus, api_client, supplier_user):
+    assert api_client.get("/api/v1/listings/", {"page": "²"}).json()["error"]["fields"] == {
+        "page": ["Enter a whole number."]}
+    assert Client().get("/search/", {"q": "backup", "page": "²"}).status_code == 200
+    supplier = client_as(supplier_user)
+    assert "Which lot is this offer for?" in supplier.get("/supplier/listings/new/", {"lot": "²"}).content.decode()
+    assert supplier.get("/supplier/listings/import/template.csv", {"framework": "²"}).status_code == 404
