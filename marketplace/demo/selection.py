@@ -106,12 +106,11 @@ def contractor_login(supplier) -> None:
     order can be tried from both sides: the approver activates it, the contractor posts usage."""
     from agreements.models import Membership
     from agreements.services import membership_add
-    from marketplace.demo.agreements import DEMO_PASSWORD
+    from marketplace.demo.agreements import DEMO_PASSWORD, seed_actor
 
     user, created = get_user_model().objects.get_or_create(
         username=CONTRACTOR, defaults={"email": f"{CONTRACTOR}@demo.example", "first_name": "Contractor"})
     if created:
         user.set_password(DEMO_PASSWORD)
         user.save()
-    membership_add(actor=get_user_model().objects.get(username="authority"), user=user, organization=supplier,
-                   role=Membership.Role.PUBLISHER)
+    membership_add(actor=seed_actor(), user=user, organization=supplier, role=Membership.Role.PUBLISHER)
