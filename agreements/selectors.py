@@ -36,6 +36,13 @@ def is_oversight(user) -> bool:
     return kind_of(user) == Organization.Kind.OVERSIGHT
 
 
+def is_authority_administrator(user) -> bool:
+    """An administrator of a procurement authority: who may register parties, members and needs."""
+    organization = organization_of(user)
+    return (organization is not None and organization.kind == Organization.Kind.AUTHORITY
+            and Membership.Role.ADMINISTRATOR in roles_of(user))
+
+
 def frameworks_visible_to(*, user) -> QuerySet[FrameworkAgreement]:
     """Everyone sees frameworks that are past draft; the owning authority also sees its drafts."""
     queryset = FrameworkAgreement.objects.select_related("authority").prefetch_related(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,17 +23,22 @@ from agreements.models import (
     Membership,
     Organization,
 )
-from agreements.selectors import frameworks_due_to_expire, organization_of
+from agreements.selectors import frameworks_due_to_expire, is_authority_administrator, organization_of
 from audit.services import audit_record
 from common.errors import Conflict, Forbidden, ValidationFailed
 from common.lifecycle import check_transition
 from common.money import MAX_PRICE, round_price, to_decimal
 
-User = get_user_model()
+
+def require_authority_administrator(actor: User) -> None:
+    """Only an administrator of a procurement authority (or a superuser: the admin site, the demo seed)
+    registers organizations, their members and the need taxonomy; oversight and everyone else are refused."""
+    if actor.is_superuser or is_authority_administrator(actor):
+        return
+    raise Forbidden(_("Only an administrator of the procurement authority can do this."))
 
 
-
-def _require_authority_of(*, actor, framework: FrameworkAgreement) -> None:
+def _require_authority_of(*, actor: User | None, framework: FrameworkAgreement) -> None:
     """Only the framework's own authority (or a superuser through the admin/system) may act."""
     if actor is None or getattr(actor, "is_superuser", False):
         return
@@ -41,7 +46,7 @@ def _require_authority_of(*, actor, framework: FrameworkAgreement) -> None:
         raise Forbidden(_("Only the framework's procurement authority can do this."))
 
 
-def _actor_org(actor):
+def _actor_org(actor: User | None) -> Organization | None:
     return organization_of(actor) if actor is not None else None
 
 
@@ -54,8 +59,9 @@ def organization_create(
     country: str,
     identifier_scheme: str = "XX-LOCAL",
     contact_email: str = "",
-    actor=None,
+    actor: User,
 ) -> Organization:
+    require_authority_administrator(actor)
     if kind not in Organization.Kind.values:
         raise ValidationFailed(_("Unknown organization kind."), fields={"kind": [_("Choose one of the kinds.")]})
     if len(country) != 2 or not country.isalpha():
@@ -72,7 +78,8 @@ def organization_create(
 
 
 @transaction.atomic
-def membership_add(*, user, organization: Organization, role: str, actor=None) -> Membership:
+def membership_add(*, actor: User, user: User, organization: Organization, role: str) -> Membership:
+    require_authority_administrator(actor)
     if role not in Membership.Role.values:
         raise ValidationFailed(_("Unknown role."), fields={"role": [_("Choose one of the roles.")]})
     other = Membership.objects.filter(user=user).exclude(organization=organization).first()
@@ -90,7 +97,7 @@ def membership_add(*, user, organization: Organization, role: str, actor=None) -
 @transaction.atomic
 def framework_create(
     *,
-    actor,
+    actor: User | None,
     authority: Organization,
     reference: str,
     title: str,
@@ -141,7 +148,7 @@ def framework_create(
 
 @transaction.atomic
 def framework_transition(
-    *, actor, framework: FrameworkAgreement, target: str, reason: str = ""
+    *, actor: User | None, framework: FrameworkAgreement, target: str, reason: str = ""
 ) -> FrameworkAgreement:
     """Move a framework along its lifecycle (locks the row; audited)."""
     framework = FrameworkAgreement.objects.select_for_update().get(pk=framework.pk)
@@ -163,7 +170,7 @@ def framework_transition(
 
 @transaction.atomic
 def lot_create(
-    *, actor, framework: FrameworkAgreement, number: int, title: str, description: str = "",
+    *, actor: User | None, framework: FrameworkAgreement, number: int, title: str, description: str = "",
     is_goods: bool = False, max_delivery_days: int | None = None,
 ) -> Lot:
     framework = FrameworkAgreement.objects.select_for_update().get(pk=framework.pk)
@@ -184,7 +191,7 @@ def lot_create(
 
 
 @transaction.atomic
-def ceiling_price_set(*, actor, lot: Lot, unit: str, max_unit_price: Decimal | str) -> CeilingPrice:
+def ceiling_price_set(*, actor: User | None, lot: Lot, unit: str, max_unit_price: Decimal | str) -> CeilingPrice:
     """Create or change a ceiling. Lowering it never rewrites published listing versions."""
     framework = FrameworkAgreement.objects.select_for_update().get(pk=lot.framework_id)
     _require_authority_of(actor=actor, framework=framework)
@@ -218,7 +225,7 @@ def ceiling_price_set(*, actor, lot: Lot, unit: str, max_unit_price: Decimal | s
 
 
 @transaction.atomic
-def admission_apply(*, actor, supplier: Organization, lot: Lot) -> Admission:
+def admission_apply(*, actor: User | None, supplier: Organization, lot: Lot) -> Admission:
     if supplier.kind != Organization.Kind.SUPPLIER:
         raise ValidationFailed(_("Only suppliers can apply to a lot."))
     if actor is not None and not actor.is_superuser and organization_of(actor) != supplier:
@@ -237,7 +244,7 @@ def admission_apply(*, actor, supplier: Organization, lot: Lot) -> Admission:
 
 
 @transaction.atomic
-def admission_transition(*, actor, admission: Admission, target: str, reason: str = "") -> Admission:
+def admission_transition(*, actor: User | None, admission: Admission, target: str, reason: str = "") -> Admission:
     """Admit, reject, suspend, reinstate or exclude a supplier (authority only; audited)."""
     admission = Admission.objects.select_for_update().select_related("lot__framework", "supplier").get(pk=admission.pk)
     framework = admission.lot.framework

@@ -11,6 +11,7 @@ import random
 from datetime import timedelta
 from decimal import Decimal
 
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -34,17 +35,17 @@ from catalog.services.categories import category_create
 from catalog.services.listings import build_version
 
 
-def seed_taxonomy(*, lots_by_kind: dict[str, list[Lot]], slug_prefix: str = "") -> dict[str, NeedCategory]:
-    """The need taxonomy (idempotent by slug). ``lots_by_kind`` maps hosting/software/support/paper/... to lots."""
+def seed_taxonomy(*, actor: User, lots_by_kind: dict[str, list[Lot]], slug_prefix: str = "") -> dict[str, NeedCategory]:
+    """The need taxonomy (idempotent by slug), created by ``actor`` (an authority administrator or a superuser). ``lots_by_kind`` maps hosting/software/support/paper/... to lots."""
     categories = {}
     for position, (slug, name, description, kinds, children) in enumerate(TAXONOMY):
         lots = [lot for kind in kinds for lot in lots_by_kind.get(kind, [])]
         parent = NeedCategory.objects.filter(slug=slug_prefix + slug).first() or category_create(
-            name=name, slug=slug_prefix + slug, description=description, lots=lots, position=position)
+            actor=actor, name=name, slug=slug_prefix + slug, description=description, lots=lots, position=position)
         categories[slug] = parent
         for child_position, (child_slug, child_name, child_description) in enumerate(children):
             categories[child_slug] = NeedCategory.objects.filter(slug=slug_prefix + child_slug).first() or category_create(
-                name=child_name, slug=slug_prefix + child_slug, description=child_description, parent=parent,
+                actor=actor, name=child_name, slug=slug_prefix + child_slug, description=child_description, parent=parent,
                 lots=lots, position=child_position)
     return categories
 

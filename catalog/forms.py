@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import AttributeDefinition, NeedCategory
+from catalog.services.listings import ListingData
+from common.errors import ValidationFailed
 from common.forms import LocalizedDecimalField
 from common.money import finite_decimal, price_text
 
@@ -67,9 +72,9 @@ class ListingForm(forms.Form):
             field.help_text = definition.help_text
             self.fields[name] = field
 
-    def service_data(self) -> dict:
+    def service_data(self) -> ListingData:
         data = self.cleaned_data
-        result = {
+        result: ListingData = {
             "title": data["title"], "summary": data["summary"], "description": data.get("description", ""),
             "features": [line for line in data.get("features", "").splitlines() if line.strip()],
             "benefits": [line for line in data.get("benefits", "").splitlines() if line.strip()],
@@ -105,11 +110,16 @@ class ListingForm(forms.Form):
             initial[f"attr_{key}"] = value
         return initial
 
-    def add_service_errors(self, fields: dict) -> None:
-        for field, messages in fields.items():
-            name = "attr_" + field.split(".", 1)[1] if field.startswith("attributes.") else field
-            for message in messages:
-                self.add_error(name if name in self.fields else None, message)
+    @contextmanager
+    def service_field_names(self) -> Iterator[None]:
+        """A refusal of the service, re-raised with this form's names for its fields: the service names an
+        answer ``attributes.<key>``, the form ``attr_<key>``. Use inside ``service_errors_on(form)``."""
+        try:
+            yield
+        except ValidationFailed as error:
+            fields = {("attr_" + name.split(".", 1)[1] if name.startswith("attributes.") else name): messages
+                      for name, messages in error.fields.items()}
+            raise ValidationFailed(error.message, code=error.code, fields=fields, extra=error.extra) from error
 
 
 class CsvImportForm(forms.Form):

@@ -96,11 +96,15 @@ def member(kind: str, *roles: str, organization: Organization | None = None, use
 
 # --- catalog -------------------------------------------------------------------------------------
 
-def need_category(name: str, *, parent=None, lots=(), slug: str = ""):
-    """A need category with its materialized path, through the catalog service."""
+def need_category(name: str, *, actor=None, parent=None, lots=(), slug: str = ""):
+    """A need category with its materialized path, through the catalog service, created by ``actor``
+    (an authority administrator or a superuser); without one, by a superuser made for the purpose, as an
+    operator would through the admin. The service's own refusals are tested with explicit actors."""
     from catalog.services import category_create
 
-    return category_create(name=name, parent=parent, lots=lots, slug=slug)
+    if actor is None:
+        actor = UserFactory(username="taxonomy-admin", is_superuser=True)
+    return category_create(actor=actor, name=name, parent=parent, lots=lots, slug=slug)
 
 
 class AttributeDefinitionFactory(factory.django.DjangoModelFactory):

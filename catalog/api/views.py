@@ -10,20 +10,23 @@ from rest_framework.views import APIView
 from agreements.models import FrameworkAgreement, Lot
 from catalog import services
 from catalog.api.serializers import DraftInputSerializer, ListingCreateSerializer, ListingSerializer, hit_to_dict
+from catalog.search.query import as_id
 from catalog.selectors import can_see_drafts, categories_tree, listing_get, search_listings
 from common.errors import ValidationFailed
+from common.parsing import MAX_ROW_ID, read_integer
 
 
 def _query_of(request) -> dict:
     return {key: values if len(values) > 1 else values[0] for key, values in request.query_params.lists()}
 
 
-def _int_param(request, key: str, default: int) -> int:
-    value = request.query_params.get(key, default)
-    try:
-        return max(1, int(value))
-    except (TypeError, ValueError):
-        raise ValidationFailed(_("Give a whole number."), fields={key: [_("Give a whole number.")]}) from None
+def _whole_param(request, key: str, default: int) -> int:
+    """A page number or size; below 1 reads as 1 (the search also caps the page size)."""
+    typed = request.query_params.get(key)
+    if typed is not None and not typed.isascii():  # common.parsing's int() would fail on digits such as "²"
+        typed = "?"
+    number = read_integer(typed, field=key, low=-MAX_ROW_ID, high=MAX_ROW_ID, required=False)
+    return max(1, default if number is None else number)
 
 
 class CategoryTreeView(APIView):
@@ -59,8 +62,8 @@ class ListingCollectionView(APIView):
     )
     def get(self, request):
         query = _query_of(request)
-        page = _int_param(request, "page", 1)
-        page_size = _int_param(request, "page_size", 20)
+        page = _whole_param(request, "page", 1)
+        page_size = _whole_param(request, "page_size", 20)
         result = search_listings(user=request.user, query=query, page=page, page_size=page_size)
 
         def link(number):
@@ -139,13 +142,13 @@ class ListingImportView(APIView):
     @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     def post(self, request):
         data = request.data if hasattr(request.data, "get") else {}
-        framework_id = str(data.get("framework") or "")
-        if not framework_id.isdigit():
+        framework_id = as_id(data.get("framework") or "")
+        if framework_id is None:
             raise ValidationFailed(_("Choose the framework to import into."),
                                    fields={"framework": [_("Give the framework's id.")]})
-        framework = get_object_or_404(FrameworkAgreement, pk=int(framework_id))
+        framework = get_object_or_404(FrameworkAgreement, pk=framework_id)
         upload = request.FILES.get("file")
         created = services.listings_import_csv(
-            actor=request.user, framework=framework, file=upload if upload else str(data.get("text", ""))
+            actor=request.user, framework=framework, file=upload if upload else str(data.get("text") or "")
         )
         return Response({"created": [listing.pk for listing in created]}, status=status.HTTP_201_CREATED)

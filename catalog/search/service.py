@@ -8,6 +8,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from agreements.models import FrameworkAgreement, Lot, Organization
 from catalog.models import AttributeDefinition, NeedCategory, SearchEntry, SearchFacetValue, SearchTerm
 from catalog.search import portable, postgres
 from catalog.search.query import WORD_RE, SearchQuery, parse_query
@@ -137,8 +138,6 @@ def search_hits_all(*, query: dict, limit: int) -> tuple[int, list[SearchHit]]:
 
 def describe_query(query: dict) -> str:
     """The search in plain words, e.g. 'Keywords “backup” in Cloud Services, lot 1; data location: Peru'."""
-    from agreements.models import FrameworkAgreement, Lot, Organization
-
     parsed = parse_query(query, attribute_keys=attribute_keys())
     parts = []
     scope = []

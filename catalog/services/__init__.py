@@ -3,6 +3,7 @@
 from catalog.services.categories import category_create
 from catalog.services.imports import import_template_csv, listings_import_csv
 from catalog.services.listings import (
+    ListingData,
     build_version,
     clean_draft,
     content_hash,
@@ -19,7 +20,7 @@ from catalog.services.listings import (
 )
 
 __all__ = [
-    "build_version", "category_create", "clean_draft", "content_hash", "listing_check_editable", "listing_create",
+    "ListingData", "build_version", "category_create", "clean_draft", "content_hash", "listing_check_editable", "listing_create",
     "listing_publish", "listing_reinstate", "listing_reject", "listing_set_stock", "listing_submit",
     "listing_suspend", "listing_update", "listing_withdraw", "listings_import_csv", "import_template_csv",
 ]

@@ -7,14 +7,19 @@ stock, exit_statement, and one ``attr:<key>`` column per question (multiple choi
 
 from __future__ import annotations
 
+import csv
+import io
+from dataclasses import dataclass
 from decimal import Decimal
 
+from django.contrib.auth.models import User
+from django.core.files.base import File
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from agreements.models import FrameworkAgreement, Lot
+from agreements.models import FrameworkAgreement, Lot, Organization
 from audit.services import audit_record
-from catalog.models import Listing, NeedCategory
+from catalog.models import AttributeDefinition, Listing, NeedCategory
 from catalog.services import validation as rules
 from catalog.services.listings import _supplier_of, clean_draft
 from common.errors import DomainError, ValidationFailed
@@ -24,16 +29,16 @@ from common.uploads import read_csv_upload
 REQUIRED_COLUMNS = ("lot", "title", "summary", "unit", "unit_price")
 OPTIONAL_COLUMNS = ("description", "features", "benefits", "categories", "minimum_commitment", "lead_time_days",
                     "stock", "exit_statement")
+TEXT_COLUMNS = ("title", "summary", "description", "unit", "unit_price", "minimum_commitment", "lead_time_days",
+                "stock", "exit_statement")  # read by the draft service as written
+ATTRIBUTE_PREFIX = "attr:"
+
+CsvSource = File | bytes | str  # an upload, or its content
 
 
 def import_template_csv(*, framework: FrameworkAgreement) -> str:
     """A CSV to fill in: every column the import reads (``attr:<key>`` for each filter question of
     the framework's lots) and one example row for its first lot."""
-    import csv
-    import io
-
-    from catalog.models import AttributeDefinition
-
     keys = sorted(set(AttributeDefinition.objects.filter(lot__framework=framework).values_list("key", flat=True)))
     lot = framework.lots.order_by("number").first()
     header = [*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS, *(f"attr:{key}" for key in keys)]
@@ -96,59 +101,79 @@ def _split(value: str) -> list[str]:
     return [part.strip() for part in (value or "").split("|") if part.strip()]
 
 
-@transaction.atomic
-def listings_import_csv(*, actor, framework: FrameworkAgreement, file) -> list[Listing]:
-    """Create one draft per row of ``file`` (an upload, bytes or text; read by ``read_csv_upload``
-    within the upload limits). If any row is wrong nothing is created and the error lists every row's problems:
-    ``ValidationFailed`` with ``extra={"rows": [{"row": <line number>, "errors": {column: [messages]}}]}``, each
-    problem named by the CSV column it is in."""
-    supplier = _supplier_of(actor)
-    rules.require_framework_accepts_listings(framework)
-    rows = read_csv_upload(file, required_columns=REQUIRED_COLUMNS)
-    lots = {str(lot.number): lot for lot in Lot.objects.filter(framework=framework)}
-    slugs = dict(NeedCategory.objects.values_list("slug", "pk"))
-    # A need may be given by its code (slug) or by its name as the pages show it, any case.
-    for name, pk in NeedCategory.objects.values_list("name", "pk"):
-        slugs.setdefault(name.strip().lower(), pk)
-    admitted = set(supplier.admissions.filter(status="admitted").values_list("lot_id", flat=True))
-    report, prepared = [], []
-    for line, row in enumerate(rows, start=2):
-        errors: dict[str, list[str]] = {}
-        lot = lots.get((row.get("lot") or "").strip())
-        if lot is None:
-            errors["lot"] = [_("No lot with this number in %(framework)s.") % {"framework": framework.reference}]
-        elif lot.pk not in admitted:
-            errors["lot"] = [_("Your organization is not admitted to this lot.")]
-        unknown = [s for s in _split(row.get("categories", "")) if s not in slugs and s.lower() not in slugs]
-        if unknown:
-            errors["categories"] = [_("Unknown needs: %(slugs)s.") % {"slugs": ", ".join(unknown)}]
-        data = {
-            "title": row.get("title", ""), "summary": row.get("summary", ""), "description": row.get("description", ""),
-            "features": _split(row.get("features", "")), "benefits": _split(row.get("benefits", "")),
-            "categories": [slugs.get(s, slugs.get(s.lower())) for s in _split(row.get("categories", ""))
-                           if s in slugs or s.lower() in slugs],
-            "unit": row.get("unit", ""), "unit_price": row.get("unit_price", ""),
-            "minimum_commitment": row.get("minimum_commitment", ""), "lead_time_days": row.get("lead_time_days", ""),
-            "stock": row.get("stock", ""), "exit_statement": row.get("exit_statement", ""),
-            "attributes": {key[5:]: (_split(value) if "|" in (value or "") else (value or "").strip())
-                           for key, value in row.items() if key and key.startswith("attr:") and (value or "").strip()},
-        }
-        cleaned = None
-        if lot is not None:
-            try:
-                cleaned = clean_draft(lot=lot, data=data)
-            except DomainError as error:
-                for field, messages in error.fields.items():
-                    errors.setdefault(_column_of(field), []).extend(messages)
-        if errors:
-            report.append({"row": line, "errors": errors})
-        else:
-            prepared.append((lot, cleaned))
-    if report:
-        raise ValidationFailed(
-            _("%(bad)s of %(total)s rows have errors; nothing was imported.") % {"bad": len(report), "total": len(rows)},
-            code="csv_rows_invalid", extra={"rows": report},
-        )
+@dataclass(frozen=True)
+class ImportTargets:
+    """What a row may name: the framework's lots by number, the needs by code or name, and the lots the
+    supplier is admitted to."""
+
+    framework: FrameworkAgreement
+    lots: dict[str, Lot]
+    needs: dict[str, int]
+    admitted: set[int]
+
+    @classmethod
+    def load(cls, *, framework: FrameworkAgreement, supplier: Organization) -> ImportTargets:
+        needs = dict(NeedCategory.objects.values_list("slug", "pk"))
+        # A need may be given by its code (slug) or by its name as the pages show it, any case.
+        for name, pk in NeedCategory.objects.values_list("name", "pk"):
+            needs.setdefault(name.strip().lower(), pk)
+        return cls(framework=framework, lots={str(lot.number): lot for lot in Lot.objects.filter(framework=framework)},
+                   needs=needs, admitted=set(supplier.admissions.filter(status="admitted").values_list("lot_id", flat=True)))
+
+    def need(self, name: str) -> int | None:
+        return self.needs.get(name, self.needs.get(name.lower()))
+
+
+def _row_lot(targets: ImportTargets, row: dict[str, str], errors: dict[str, list[str]]) -> Lot | None:
+    """The row's lot, when it names one of the framework's lots that the supplier is admitted to."""
+    lot = targets.lots.get((row.get("lot") or "").strip())
+    if lot is None:
+        errors["lot"] = [_("No lot with this number in %(framework)s.") % {"framework": targets.framework.reference}]
+    elif lot.pk not in targets.admitted:
+        errors["lot"] = [_("Your organization is not admitted to this lot.")]
+    return lot
+
+
+def _row_needs(targets: ImportTargets, row: dict[str, str], errors: dict[str, list[str]]) -> list[int]:
+    names = _split(row.get("categories", ""))
+    unknown = [name for name in names if targets.need(name) is None]
+    if unknown:
+        errors["categories"] = [_("Unknown needs: %(slugs)s.") % {"slugs": ", ".join(unknown)}]
+    return [pk for pk in (targets.need(name) for name in names) if pk is not None]
+
+
+def _row_answers(row: dict[str, str]) -> dict[str, str | list[str]]:
+    """The ``attr:<key>`` columns that hold an answer; several choices are separated by "|"."""
+    return {key[len(ATTRIBUTE_PREFIX):]: (_split(value) if "|" in (value or "") else (value or "").strip())
+            for key, value in row.items() if key and key.startswith(ATTRIBUTE_PREFIX) and (value or "").strip()}
+
+
+def _row_draft(row: dict[str, str], categories: list[int]) -> dict:
+    """The row as the draft service reads a listing (texts as written; lists split on "|")."""
+    return {
+        **{column: row.get(column, "") for column in TEXT_COLUMNS},
+        "features": _split(row.get("features", "")), "benefits": _split(row.get("benefits", "")),
+        "categories": categories, "attributes": _row_answers(row),
+    }
+
+
+def _check_row(targets: ImportTargets, row: dict[str, str]) -> tuple[Lot | None, dict | None, dict[str, list[str]]]:
+    """One row: its lot, its cleaned draft, and its problems, each named by its CSV column."""
+    errors: dict[str, list[str]] = {}
+    lot = _row_lot(targets, row, errors)
+    data = _row_draft(row, _row_needs(targets, row, errors))
+    if lot is None:
+        return None, None, errors
+    try:
+        return lot, clean_draft(lot=lot, data=data), errors
+    except DomainError as error:
+        for field, messages in error.fields.items():
+            errors.setdefault(_column_of(field), []).extend(messages)
+        return lot, None, errors
+
+
+def _create_drafts(*, actor: User, supplier: Organization, framework: FrameworkAgreement,
+                   prepared: list[tuple[Lot, dict]]) -> list[Listing]:
     created = []
     for lot, cleaned in prepared:
         listing = Listing(supplier=supplier, framework=framework, lot=lot, created_by=actor)
@@ -158,6 +183,32 @@ def listings_import_csv(*, actor, framework: FrameworkAgreement, file) -> list[L
         listing.save()
         listing.categories.set(cleaned["categories"])
         created.append(listing)
+    return created
+
+
+@transaction.atomic
+def listings_import_csv(*, actor: User, framework: FrameworkAgreement, file: CsvSource) -> list[Listing]:
+    """Create one draft per row of ``file`` (an upload, bytes or text; read by ``read_csv_upload``
+    within the upload limits). If any row is wrong nothing is created and the error lists every row's problems:
+    ``ValidationFailed`` with ``extra={"rows": [{"row": <line number>, "errors": {column: [messages]}}]}``, each
+    problem named by the CSV column it is in."""
+    supplier = _supplier_of(actor)
+    rules.require_framework_accepts_listings(framework)
+    rows = read_csv_upload(file, required_columns=REQUIRED_COLUMNS)
+    targets = ImportTargets.load(framework=framework, supplier=supplier)
+    report, prepared = [], []
+    for line, row in enumerate(rows, start=2):  # line 1 is the header
+        lot, cleaned, errors = _check_row(targets, row)
+        if errors:
+            report.append({"row": line, "errors": errors})
+        else:
+            prepared.append((lot, cleaned))
+    if report:
+        raise ValidationFailed(
+            _("%(bad)s of %(total)s rows have errors; nothing was imported.") % {"bad": len(report), "total": len(rows)},
+            code="csv_rows_invalid", extra={"rows": report},
+        )
+    created = _create_drafts(actor=actor, supplier=supplier, framework=framework, prepared=prepared)
     audit_record(action="listing.imported", actor=actor, organization=supplier, target_type="catalog.listing",
                  target_id=",".join(str(listing.pk) for listing in created)[:200],
                  payload={"framework": framework.reference, "rows": len(created),

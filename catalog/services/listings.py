@@ -6,7 +6,9 @@ import hashlib
 import json
 from datetime import datetime
 from decimal import Decimal
+from typing import TypedDict
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,20 +27,43 @@ DRAFT_FIELDS = ("title", "summary", "description", "features", "benefits", "attr
                 "unit_price", "minimum_commitment", "lead_time_days", "exit_statement", "stock")
 
 
-def _supplier_of(actor) -> Organization:
+class ListingData(TypedDict, total=False):
+    """A listing's draft content as a form, the API or a CSV row gives it; ``clean_draft`` reads and checks it.
+
+    A TypedDict rather than a dataclass because an update names only the fields it changes (the keys
+    present). Numbers may come as text or Decimal; lists as lists or one item per line; ``attributes``
+    maps each filter question's key to its answer (text, a list of choices for multiple choice, a boolean).
+    """
+
+    title: str
+    summary: str
+    description: str
+    features: list[str] | str
+    benefits: list[str] | str
+    attributes: dict[str, str | bool | list[str]]
+    categories: list[int]
+    unit: str
+    unit_price: Decimal | str
+    minimum_commitment: Decimal | str
+    lead_time_days: int | str | None
+    exit_statement: str
+    stock: int | str | None
+
+
+def _supplier_of(actor: User) -> Organization:
     organization = organization_of(actor)
     if organization is None or organization.kind != Organization.Kind.SUPPLIER:
         raise Forbidden(_("Only suppliers can write listings."))
     return organization
 
 
-def _require_owner(actor, listing: Listing) -> None:
+def _require_owner(actor: User, listing: Listing) -> None:
     organization = organization_of(actor)
     if organization is None or organization.pk != listing.supplier_id:
         raise Forbidden(_("Only the supplier that owns this listing can do this."))
 
 
-def _require_authority(actor, listing: Listing) -> None:
+def _require_authority(actor: User, listing: Listing) -> None:
     organization = organization_of(actor)
     if organization is None or organization.pk != listing.framework.authority_id:
         raise Forbidden(_("Only the framework's procurement authority can do this."))
@@ -51,7 +76,7 @@ def _locked(listing_id: int) -> Listing:
         raise NotFound(_("No such listing.")) from None
 
 
-def clean_draft(*, lot: Lot, data: dict, base: dict | None = None, require_complete: bool = False) -> dict:
+def clean_draft(*, lot: Lot, data: ListingData, base: dict | None = None, require_complete: bool = False) -> dict:
     """Validate draft fields (merged over ``base``); raise ``ValidationFailed`` with every field's errors."""
     merged = dict(base or {})
     merged.update({k: v for k, v in data.items() if k in DRAFT_FIELDS})
@@ -107,7 +132,7 @@ def _apply(listing: Listing, cleaned: dict) -> None:
 
 
 @transaction.atomic
-def listing_create(*, actor, framework: FrameworkAgreement, lot: Lot, data: dict) -> Listing:
+def listing_create(*, actor: User, framework: FrameworkAgreement, lot: Lot, data: ListingData) -> Listing:
     supplier = _supplier_of(actor)
     if lot.framework_id != framework.pk:
         raise ValidationFailed(_("The lot is not part of this framework."), fields={"lot": [_("Choose a lot of the framework.")]})
@@ -134,7 +159,7 @@ def listing_check_editable(*, listing: Listing) -> None:
 
 
 @transaction.atomic
-def listing_update(*, actor, listing: Listing, data: dict) -> Listing:
+def listing_update(*, actor: User, listing: Listing, data: ListingData) -> Listing:
     """Change the working draft. A published listing stays visible as its current version."""
     listing = _locked(listing.pk)
     _require_owner(actor, listing)
@@ -158,7 +183,7 @@ def listing_update(*, actor, listing: Listing, data: dict) -> Listing:
 
 
 @transaction.atomic
-def listing_submit(*, actor, listing: Listing) -> Listing:
+def listing_submit(*, actor: User, listing: Listing) -> Listing:
     listing = _locked(listing.pk)
     _require_owner(actor, listing)
     if listing.status == Listing.Status.PUBLISHED and not listing.has_unpublished_changes:
@@ -184,7 +209,7 @@ def content_hash(content: dict) -> str:
 
 
 def build_version(*, listing: Listing, number: int, category_ids: list[int], ceiling_price: Decimal,
-                  published_by, published_at: datetime) -> ListingVersion:
+                  published_by: User | None, published_at: datetime) -> ListingVersion:
     """The immutable version of the listing's current draft (unsaved). Used by publish and bulk loads."""
     content = {
         "listing": listing.pk, "number": number, "supplier": listing.supplier_id, "framework": listing.framework_id,
@@ -206,7 +231,7 @@ def build_version(*, listing: Listing, number: int, category_ids: list[int], cei
 
 
 @transaction.atomic
-def listing_publish(*, actor, listing: Listing) -> Listing:
+def listing_publish(*, actor: User, listing: Listing) -> Listing:
     """Authority: freeze the draft into a new immutable version and make it the one buyers see."""
     listing = _locked(listing.pk)
     _require_authority(actor, listing)
@@ -236,7 +261,7 @@ def listing_publish(*, actor, listing: Listing) -> Listing:
 
 
 @transaction.atomic
-def listing_reject(*, actor, listing: Listing, reason: str) -> Listing:
+def listing_reject(*, actor: User, listing: Listing, reason: str) -> Listing:
     listing = _locked(listing.pk)
     _require_authority(actor, listing)
     reason = (reason or "").strip()
@@ -253,7 +278,7 @@ def listing_reject(*, actor, listing: Listing, reason: str) -> Listing:
     return listing
 
 
-def _move(*, actor, listing: Listing, target: str, action: str, payload: dict | None = None) -> Listing:
+def _move(*, actor: User, listing: Listing, target: str, action: str, payload: dict | None = None) -> Listing:
     check_transition(listing, target)
     listing.status = target
     listing.save(update_fields=["status", "updated_at"])
@@ -263,7 +288,7 @@ def _move(*, actor, listing: Listing, target: str, action: str, payload: dict | 
 
 
 @transaction.atomic
-def listing_withdraw(*, actor, listing: Listing) -> Listing:
+def listing_withdraw(*, actor: User, listing: Listing) -> Listing:
     """The owner (or the authority) takes the listing off the catalog for good."""
     listing = _locked(listing.pk)
     organization = organization_of(actor)
@@ -273,7 +298,7 @@ def listing_withdraw(*, actor, listing: Listing) -> Listing:
 
 
 @transaction.atomic
-def listing_suspend(*, actor, listing: Listing, reason: str = "") -> Listing:
+def listing_suspend(*, actor: User, listing: Listing, reason: str = "") -> Listing:
     listing = _locked(listing.pk)
     _require_authority(actor, listing)
     return _move(actor=actor, listing=listing, target=Listing.Status.SUSPENDED, action="listing.suspended",
@@ -281,7 +306,7 @@ def listing_suspend(*, actor, listing: Listing, reason: str = "") -> Listing:
 
 
 @transaction.atomic
-def listing_reinstate(*, actor, listing: Listing) -> Listing:
+def listing_reinstate(*, actor: User, listing: Listing) -> Listing:
     listing = _locked(listing.pk)
     _require_authority(actor, listing)
     rules.require_admitted(supplier=listing.supplier, lot=listing.lot)
@@ -289,7 +314,7 @@ def listing_reinstate(*, actor, listing: Listing) -> Listing:
 
 
 @transaction.atomic
-def listing_set_stock(*, actor, listing: Listing, stock: int | None) -> Listing:
+def listing_set_stock(*, actor: User, listing: Listing, stock: int | str | None) -> Listing:
     """Stock is live, not versioned: 0 shows the listing out of stock and stops orders."""
     listing = _locked(listing.pk)
     _require_owner(actor, listing)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils.translation import gettext as _
@@ -11,7 +13,8 @@ from agreements.models import Admission, CeilingPrice, FrameworkAgreement, Lot, 
 from catalog.models import AttributeDefinition, NeedCategory
 from catalog.search.query import as_id
 from common.errors import Forbidden, ValidationFailed
-from common.money import MAX_PRICE, MAX_QUANTITY, amount_text, price_text, round_price, to_decimal
+from common.money import MAX_PRICE, QUANTITY_FIELD, price_text, to_decimal
+from common.parsing import FieldErrors, read_decimal, read_integer, read_price
 
 MAX_LIST_ITEMS = 20
 MAX_UNIT_PRICE = MAX_PRICE
@@ -52,56 +55,37 @@ def clean_text_list(value, field: str, errors: Errors) -> list[str]:
     return items
 
 
-def clean_price(value, errors: Errors, field: str = "unit_price") -> Decimal | None:
-    try:
-        number = to_decimal(value)
-    except (TypeError, ValueError):
-        errors.add(field, _("Give a number such as 0.25."))
-        return None
-    # The size first: a number of more than 28 digits cannot be rounded to 6 places.
-    price = round_price(number) if abs(number) < MAX_UNIT_PRICE else number
-    if price <= 0:
-        errors.add(field, _("The price must be more than zero."))
-        return None
-    if price >= MAX_UNIT_PRICE:
-        errors.add(field, _("The price is too large."))
-        return None
-    return price
+def _read_into(errors: Errors, reader: Callable[..., Any], value: Any, **options: Any) -> Any:
+    """``value`` read by one of common.parsing's readers; its refusal joins the listing's other errors."""
+    collected = FieldErrors()
+    result = reader(value, errors=collected, **options)
+    for field, messages in collected.fields.items():
+        for message in messages:
+            errors.add(field, message)
+    return result
 
 
-def clean_quantity(value, errors: Errors, field: str) -> Decimal:
-    if value in (None, ""):
-        return Decimal("0")
-    try:
-        quantity = to_decimal(value)
-    except (TypeError, ValueError):
-        errors.add(field, _("Give a number."))
+def clean_price(value: Any, errors: Errors, field: str = "unit_price") -> Decimal | None:
+    """A unit price as common.parsing reads one: more than 0, at most 6 decimals, below the column's limit."""
+    return _read_into(errors, read_price, value, field=field)
+
+
+def clean_quantity(value: Any, errors: Errors, field: str) -> Decimal:
+    """A quantity of the pricing unit that may be 0 (a minimum commitment); empty is 0."""
+    quantity = _read_into(errors, read_decimal, value, field=field, size=QUANTITY_FIELD, positive=False,
+                          required=False, example="10")
+    if quantity is None:
         return Decimal("0")
     if quantity < 0:
         errors.add(field, _("Give zero or more."))
-    elif quantity >= MAX_QUANTITY:
-        # What the quantity column holds (QUANTITY_FIELD); PostgreSQL refuses more with an overflow error.
-        errors.add(field, _("Give a number below %(limit)s.") % {"limit": amount_text(MAX_QUANTITY, 0)})
     return quantity
 
 
-def clean_optional_int(value, errors: Errors, field: str, maximum: int = MAX_WHOLE_NUMBER) -> int | None:
+def clean_optional_int(value: Any, errors: Errors, field: str, maximum: int = MAX_WHOLE_NUMBER) -> int | None:
     """A whole number from 0 to ``maximum`` (what the database column holds), or None when empty."""
-    if value in (None, ""):
-        return None
-    text = str(value).strip()
-    unsigned = text.removeprefix("-").removeprefix("+")
-    if not (unsigned.isascii() and unsigned.isdigit()):
-        errors.add(field, _("Give a whole number."))
-        return None
-    if text.startswith("-") and unsigned.strip("0"):
-        errors.add(field, _("Give zero or more."))
-        return None
-    # Length first: int() of thousands of digits is refused (and slow) before any comparison.
-    if len(unsigned.lstrip("0")) > len(str(maximum)) or int(unsigned) > maximum:
-        errors.add(field, _("Give a whole number no larger than %(maximum)s.") % {"maximum": amount_text(maximum, 0)})
-        return None
-    return int(unsigned)
+    if not str(value if value is not None else "").isascii():  # digits such as "²" are no number here
+        value = "?"
+    return _read_into(errors, read_integer, value, field=field, low=0, high=maximum, required=False)
 
 
 def ceiling_for(*, lot: Lot, unit: str) -> CeilingPrice | None:

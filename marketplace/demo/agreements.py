@@ -12,6 +12,7 @@ from agreements import services
 from agreements.models import Admission, FrameworkAgreement, Lot, Membership, Organization
 
 DEMO_PASSWORD = "demo-pass-2026"
+SEED_USERNAME = "demo-seed"  # the superuser that registers the demo's parties; it cannot sign in
 
 AUTHORITY = ("Central Public Procurement Agency", "20600000001", "PE")
 BUYERS = [
@@ -70,13 +71,24 @@ FRAMEWORKS = [
 ]
 
 
+def seed_actor():
+    """The demo's parties are registered by a superuser, as an operator would through the admin; this one
+    is inactive and has no usable password, so it is no login."""
+    user, created = get_user_model().objects.get_or_create(
+        username=SEED_USERNAME, defaults={"is_superuser": True, "is_active": False})
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
 def _organization(kind: str, name: str, identifier: str, country: str) -> Organization:
     existing = Organization.objects.filter(identifier_scheme=f"{country}-RUC", legal_identifier=identifier).first()
     if existing:
         return existing
     slug = "".join(ch for ch in name.lower() if ch.isalnum())[:24]
     return services.organization_create(
-        kind=kind, name=name, legal_identifier=identifier, country=country, identifier_scheme=f"{country}-RUC",
+        actor=seed_actor(), kind=kind, name=name, legal_identifier=identifier, country=country, identifier_scheme=f"{country}-RUC",
         contact_email=f"contact@{slug}.example",
     )
 
@@ -98,7 +110,7 @@ def seed_parties(out) -> dict[str, Organization]:
             user.first_name = username.capitalize()
             user.save()
         for role in roles:
-            services.membership_add(user=user, organization=orgs[org_key], role=role)
+            services.membership_add(actor=seed_actor(), user=user, organization=orgs[org_key], role=role)
     out(f"  users: {len(USERS)} demo logins")
     return orgs
 

@@ -30,7 +30,7 @@ def seed_catalog(out, orgs: dict[str, Organization]) -> None:
         if kind:
             lots_by_kind.setdefault(kind, []).append(lot)
             seed_attributes(lot=lot)
-    categories = seed_taxonomy(lots_by_kind=lots_by_kind)
+    categories = seed_taxonomy(actor=get_user_model().objects.get(username="authority"), lots_by_kind=lots_by_kind)
     out(f"  need categories: {len(categories)}")
     suppliers = [org for key, org in sorted(orgs.items()) if key.startswith("supplier")]
     User = get_user_model()

@@ -16,7 +16,7 @@ from agreements.models import FrameworkAgreement, Membership
 from agreements.services import membership_add
 from catalog.models import NeedCategory
 from catalog.selectors import search_hits_all
-from marketplace.demo.agreements import DEMO_PASSWORD
+from marketplace.demo.agreements import DEMO_PASSWORD, seed_actor
 from marketplace.selection import services
 from marketplace.selection.inputs import CriterionInput, DirectAwardInput, EstimateInput, RequirementInput
 from marketplace.selection.models import Award, Requirement
@@ -113,4 +113,4 @@ def contractor_login(supplier) -> None:
     if created:
         user.set_password(DEMO_PASSWORD)
         user.save()
-    membership_add(user=user, organization=supplier, role=Membership.Role.PUBLISHER)
+    membership_add(actor=seed_actor(), user=user, organization=supplier, role=Membership.Role.PUBLISHER)

@@ -26,6 +26,10 @@ def _authority_member(framework):
     return member(Organization.Kind.AUTHORITY, Membership.Role.ADMINISTRATOR, organization=framework.authority)
 
 
+def _authority_administrator():
+    return member(Organization.Kind.AUTHORITY, Membership.Role.ADMINISTRATOR)
+
+
 # --- admission_apply -------------------------------------------------------------------------------------------
 
 
@@ -192,7 +196,8 @@ def test_membership_in_a_second_organization_is_refused():
     events_before = AuditEvent.objects.count()
 
     with pytest.raises(Conflict) as excinfo:
-        services.membership_add(user=user, organization=second, role=Membership.Role.APPROVER)
+        services.membership_add(actor=_authority_administrator(), user=user, organization=second,
+                                role=Membership.Role.APPROVER)
 
     assert excinfo.value.code == "other_organization"
     assert list(Membership.objects.filter(user=user).values_list("organization_id", "role")) == [
@@ -205,8 +210,9 @@ def test_second_role_in_the_same_organization_is_added_once_and_audited_once():
     user = member(Organization.Kind.BUYER, Membership.Role.REQUESTER)
     organization = user.memberships.get().organization
 
-    services.membership_add(user=user, organization=organization, role=Membership.Role.APPROVER)
-    services.membership_add(user=user, organization=organization, role=Membership.Role.APPROVER)
+    administrator = _authority_administrator()
+    services.membership_add(actor=administrator, user=user, organization=organization, role=Membership.Role.APPROVER)
+    services.membership_add(actor=administrator, user=user, organization=organization, role=Membership.Role.APPROVER)
 
     assert sorted(Membership.objects.filter(user=user).values_list("role", flat=True)) == ["approver", "requester"]
     assert AuditEvent.objects.filter(action="membership.added").count() == 1
@@ -216,19 +222,40 @@ def test_second_role_in_the_same_organization_is_added_once_and_audited_once():
 def test_unknown_role_is_refused():
     user = UserFactory()
     organization = OrganizationFactory()
+    superuser = UserFactory(is_superuser=True)
 
     with pytest.raises(ValidationFailed):
-        services.membership_add(user=user, organization=organization, role="king")
+        services.membership_add(actor=superuser, user=user, organization=organization, role="king")
 
-    assert Membership.objects.count() == 0
+    assert Membership.objects.filter(user=user).count() == 0
+
+
+@pytest.mark.parametrize("kind,role", [
+    (Organization.Kind.OVERSIGHT, Membership.Role.AUDITOR),
+    (Organization.Kind.AUTHORITY, Membership.Role.APPROVER),  # of the authority, but not its administrator
+    (Organization.Kind.BUYER, Membership.Role.ADMINISTRATOR),
+    (Organization.Kind.SUPPLIER, Membership.Role.ADMINISTRATOR),
+])
+def test_membership_add_is_refused_to_anyone_but_an_authority_administrator(kind, role):
+    actor = member(kind, role)
+    user = UserFactory()
+    organization = OrganizationFactory(kind=Organization.Kind.BUYER)
+    memberships_before, events_before = Membership.objects.count(), AuditEvent.objects.count()
+
+    with pytest.raises(Forbidden):
+        services.membership_add(actor=actor, user=user, organization=organization, role=Membership.Role.REQUESTER)
+
+    assert (Membership.objects.count(), AuditEvent.objects.count()) == (memberships_before, events_before)
+    assert not Membership.objects.filter(user=user).exists()
 
 
 # --- organization_create ---------------------------------------------------------------------------------------
 
 
 def test_organization_create_normalises_and_audits():
+    administrator = _authority_administrator()
     organization = services.organization_create(
-        kind="supplier", name="  Andes Cloud  ", legal_identifier=" 20500000001 ", country="pe",
+        actor=administrator, kind="supplier", name="  Andes Cloud  ", legal_identifier=" 20500000001 ", country="pe",
         identifier_scheme="PE-RUC",
     )
 
@@ -238,16 +265,53 @@ def test_organization_create_normalises_and_audits():
     )
     event = AuditEvent.objects.get(action="organization.created")
     assert event.payload == {"kind": "supplier", "name": "Andes Cloud", "legal_identifier": "20500000001"}
+    assert (event.actor_name, event.organization_id_snapshot) == (administrator.username,
+                                                         administrator.memberships.get().organization_id)
 
 
 @pytest.mark.parametrize("kind,country,field", [("emperor", "PE", "kind"), ("buyer", "PER", "country"),
                                                 ("buyer", "1A", "country")])
 def test_organization_create_refuses_bad_kind_or_country(kind, country, field):
+    superuser = UserFactory(is_superuser=True)
+
     with pytest.raises(ValidationFailed) as excinfo:
-        services.organization_create(kind=kind, name="X", legal_identifier="1", country=country)
+        services.organization_create(actor=superuser, kind=kind, name="X", legal_identifier="1", country=country)
 
     assert list(excinfo.value.fields) == [field]
     assert Organization.objects.count() == 0
+
+
+@pytest.mark.parametrize("kind,role", [
+    (Organization.Kind.OVERSIGHT, Membership.Role.AUDITOR),
+    (Organization.Kind.AUTHORITY, Membership.Role.PUBLISHER),  # of the authority, but not its administrator
+    (Organization.Kind.BUYER, Membership.Role.ADMINISTRATOR),
+    (Organization.Kind.SUPPLIER, Membership.Role.ADMINISTRATOR),
+])
+def test_organization_create_is_refused_to_anyone_but_an_authority_administrator(kind, role):
+    actor = member(kind, role)
+    organizations_before, events_before = Organization.objects.count(), AuditEvent.objects.count()
+
+    with pytest.raises(Forbidden):
+        services.organization_create(actor=actor, kind="supplier", name="Andes Cloud", legal_identifier="2050",
+                                     country="PE")
+
+    assert (Organization.objects.count(), AuditEvent.objects.count()) == (organizations_before, events_before)
+    assert not Organization.objects.filter(name="Andes Cloud").exists()
+
+
+def test_a_superuser_may_create_an_organization_and_its_first_membership():
+    superuser = UserFactory(is_superuser=True)
+    user = UserFactory()
+
+    authority = services.organization_create(actor=superuser, kind="authority", name="Agency", legal_identifier="1",
+                                             country="PE")
+    services.membership_add(actor=superuser, user=user, organization=authority, role=Membership.Role.ADMINISTRATOR)
+
+    assert list(Membership.objects.filter(user=user).values_list("organization_id", "role")) == [
+        (authority.pk, "administrator")]
+    assert list(AuditEvent.objects.filter(action__in=["organization.created", "membership.added"])
+                .values_list("action", "actor_name")) == [("organization.created", superuser.username),
+                                                          ("membership.added", superuser.username)]
 
 
 # --- framework_create ------------------------------------------------------------------------------------------

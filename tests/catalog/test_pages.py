@@ -1,6 +1,7 @@
 import pytest
 from django.test import Client
 
+from audit.models import AuditEvent
 from catalog import services
 from catalog.models import Listing
 from tests.factories import listing_data
@@ -52,7 +53,7 @@ def test_results_page_bad_filter_is_400_with_error_summary(corpus):
     response = Client().get("/search/", {"price_max": "cheap"})
     assert response.status_code == 400
     assert "There is a problem" in response.content.decode()
-    assert "<li>Max price per unit: Give a number such as 0.20.</li>" in response.content.decode()
+    assert '<li>Max price per unit: <a href="#search-q">Give a number such as 0.20.</a></li>' in response.content.decode()
     assert "price_max:" not in response.content.decode()
 
 
@@ -191,8 +192,24 @@ def test_listing_action_never_redirects_off_the_site(lot, ceiling, supplier_user
     response = client_as(authority_user).post(f"/listings/{listing.pk}/publish/", {"next": target})
 
     listing.refresh_from_db()
-    assert (response.status_code, response["Location"]) == (302, "/supplier/listings/")
+    assert (response.status_code, response["Location"]) == (302, "/review/")
     assert listing.status == "published"
+    assert client_as(authority_user).get(response["Location"]).status_code == 200
+
+
+def test_a_supplier_action_with_a_refused_next_lands_on_its_own_listings(lot, ceiling, supplier_user):
+    from tests.factories import need_category
+
+    need = need_category("Store data", lots=[lot])
+    listing = services.listing_create(actor=supplier_user, framework=lot.framework, lot=lot,
+                                      data=listing_data(categories=[need.pk]))
+
+    response = client_as(supplier_user).post(f"/listings/{listing.pk}/submit/", {"next": "https://evil.example/"})
+
+    listing.refresh_from_db()
+    assert (response.status_code, response["Location"]) == (302, "/supplier/listings/")
+    assert listing.status == "submitted"
+    assert client_as(supplier_user).get(response["Location"]).status_code == 200
 
 
 def test_listing_action_follows_a_next_on_this_site(lot, ceiling, supplier_user, authority_user):
@@ -209,7 +226,7 @@ def test_listing_action_over_https_refuses_a_plain_http_next(lot, ceiling, suppl
     response = client_as(authority_user).post(f"/listings/{listing.pk}/publish/",
                                               {"next": "http://testserver/review/"}, secure=True)
 
-    assert response["Location"] == "/supplier/listings/"
+    assert (response.status_code, response["Location"]) == (302, "/review/")
 
 
 def test_rejecting_without_a_reason_says_so_once_and_changes_nothing(lot, ceiling, supplier_user, authority_user):
@@ -303,3 +320,62 @@ def test_save_search_link_carries_only_the_filters_the_page_applied(corpus, buye
     body = client_as(buyer_user).get("/search/", {"category": [str(backup.pk), "999"], "page": "2"}).content.decode()
 
     assert f'href="/buyer/searches/save/?category={backup.pk}"' in body
+
+
+def test_csv_import_page_says_what_is_wrong_with_the_file_and_how_to_fix_it_at_its_field(lot, ceiling,
+                                                                                           supplier_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client_as(supplier_user).post("/supplier/listings/import/", {
+        "framework": lot.framework.pk, "file": SimpleUploadedFile("empty.csv", b"  \n", content_type="text/csv")})
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.count('class="error-summary"') == 1
+    assert "<p>The file is empty.</p>" in body
+    assert '<li>CSV file: <a href="#id_file">Add a header line and at least one row.</a></li>' in body
+    assert '<span class="error-message">Add a header line and at least one row.</span>' in body
+    assert Listing.objects.count() == 0
+
+
+def test_listing_form_shows_the_services_refusal_in_the_one_error_summary(lot, ceiling, supplier_user):
+    from tests.factories import need_category
+
+    need = need_category("Store data", lots=[lot])
+    response = client_as(supplier_user).post("/supplier/listings/new/", {
+        "lot": lot.pk, "title": "Vault", "summary": "Backups", "unit": "vCPU-hour", "unit_price": "9.99",
+        "categories": [str(need.pk)]})
+
+    body = response.content.decode()
+    assert body.count('class="error-summary"') == 1
+    assert '<li>Price per unit: <a href="#id_unit_price">' in body
+    assert Listing.objects.count() == 0
+
+
+def test_a_supplier_pressing_publish_is_refused_with_a_403_and_nothing_changes(lot, ceiling, supplier_user):
+    listing = submitted_listing(lot, supplier_user)
+    events_before = AuditEvent.objects.count()
+
+    response = client_as(supplier_user).post(f"/listings/{listing.pk}/publish/", {"next": "/supplier/listings/"})
+
+    listing.refresh_from_db()
+    assert response.status_code == 403
+    assert (listing.status, listing.current_version_id, AuditEvent.objects.count()) == ("submitted", None,
+                                                                                        events_before)
+
+
+@pytest.mark.parametrize("key", ["page", "page_size"])
+def test_search_api_refuses_a_page_that_is_not_a_whole_number(corpus, api_client, key):
+    response = api_client.get("/api/v1/listings/", {"q": "backup", key: "two"})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {key: ["Enter a whole number."]}
+
+
+def test_digits_that_are_not_ascii_are_refused_not_a_server_error(corpus, api_client, supplier_user):
+    assert api_client.get("/api/v1/listings/", {"page": "²"}).json()["error"]["fields"] == {
+        "page": ["Enter a whole number."]}
+    assert Client().get("/search/", {"q": "backup", "page": "²"}).status_code == 200
+    supplier = client_as(supplier_user)
+    assert "Which lot is this offer for?" in supplier.get("/supplier/listings/new/", {"lot": "²"}).content.decode()
+    assert supplier.get("/supplier/listings/import/template.csv", {"framework": "²"}).status_code == 404

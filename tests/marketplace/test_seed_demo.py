@@ -47,7 +47,7 @@ def test_seed_demo_twice_gives_the_same_data():
     assert second == first
     assert {key: value for key, value in first.items() if key != "audit_events"} == {
         "organizations": 36,  # 1 authority, 2 buyers, 1 oversight body, 32 suppliers
-        "users": 8,  # the seven of the README's table and "contractor"
+        "users": 9,  # the seven of the README's table, "contractor" and the inactive "demo-seed" superuser
         "memberships": 9,  # buyer2 holds two roles
         "frameworks": 2,
         "lots": 6,

@@ -112,7 +112,9 @@ class Command(BaseCommand):
                                            for s in suppliers], ignore_conflicts=True)
             seed_attributes(lot=lot)
             lots_by_kind[kind] = [lot]
-        categories = seed_taxonomy(lots_by_kind=lots_by_kind, slug_prefix="bench-")
+        administrator, _ = get_user_model().objects.get_or_create(
+            username="bench-admin", defaults={"is_superuser": True, "is_active": False})
+        categories = seed_taxonomy(actor=administrator, lots_by_kind=lots_by_kind, slug_prefix="bench-")
         self.suppliers = suppliers
         self.lots_by_kind = lots_by_kind
         return framework, categories
