@@ -22,7 +22,7 @@ from audit.services import audit_record
 from catalog.models import AttributeDefinition, Listing, NeedCategory
 from catalog.services import validation as rules
 from catalog.services.listings import _supplier_of, clean_draft
-from common.errors import DomainError, ValidationFailed
+from common.errors import DomainError, Forbidden, ValidationFailed
 from common.money import round_price
 from common.uploads import read_csv_upload
 
@@ -194,6 +194,9 @@ def listings_import_csv(*, actor: User, framework: FrameworkAgreement, file: Csv
     problem named by the CSV column it is in."""
     supplier = _supplier_of(actor)
     rules.require_framework_accepts_listings(framework)
+    if not supplier.admissions.filter(lot__framework=framework, status="admitted").exists():
+        # Refused before the file is read: a supplier with no lot here has nothing to import.
+        raise Forbidden(_("Your organization is not admitted to any lot of this framework."), code="not_admitted")
     rows = read_csv_upload(file, required_columns=REQUIRED_COLUMNS)
     targets = ImportTargets.load(framework=framework, supplier=supplier)
     report, prepared = [], []

@@ -120,7 +120,7 @@ def world(db):
     return {
         "story": story, "auditor": auditor, "open_search": SavedSearch.objects.get(pk=open_search["id"]),
         "requirement": requirement, "criterion": criterion, "estimate": estimate, "competition": competition,
-        "question": question, "draft": draft,
+        "question": question, "draft": draft, "newcomer": get_user_model().objects.create_user("newcomer"),
     }
 
 
@@ -286,17 +286,19 @@ def test_the_same_writes_by_their_owner_are_not_refused_so_the_refusal_is_about_
     assert ClarificationQuestion.objects.filter(pk=world["question"].pk).exists()
 
 
-def service_calls(world) -> dict:
-    """Every service that takes an acting user, called by an oversight user with arguments that
-    would succeed for the right actor (or fail only later), keyed by its dotted name."""
+def service_calls(world, actor=None) -> dict:
+    """Every service that takes an acting user, called by ``actor`` (by default an oversight user) with
+    arguments that would succeed for the right actor (or fail only later), keyed by its dotted name.
+    tests/marketplace/test_service_authorization.py checks that the keys are every such service in the code."""
     from agreements import services as agreements
+    from catalog.services import categories as catalog_categories
     from catalog.services import imports as catalog_imports
     from catalog.services import listings as catalog
     from marketplace.orders import services as orders
     from marketplace.selection import services as selection
     from marketplace.selection.inputs import CriterionInput, DirectAwardInput, EstimateInput, RequirementInput
 
-    story, auditor = world["story"], world["auditor"]
+    story, auditor = world["story"], actor or world["auditor"]
     framework, lot, order, search = story["framework"], story["lot"], story["order"], world["open_search"]
     listing, draft = story["andes"].listing, world["draft"]
     requirement, competition = world["requirement"], world["competition"]
@@ -324,6 +326,11 @@ def service_calls(world) -> dict:
         "catalog.listing_suspend": lambda: catalog.listing_suspend(actor=auditor, listing=listing, reason="x"),
         "catalog.listing_reinstate": lambda: catalog.listing_reinstate(actor=auditor, listing=listing),
         "catalog.listing_set_stock": lambda: catalog.listing_set_stock(actor=auditor, listing=listing, stock=0),
+        "agreements.organization_create": lambda: agreements.organization_create(
+            actor=auditor, kind=Organization.Kind.SUPPLIER, name="x", legal_identifier="20999999999", country="PE"),
+        "agreements.membership_add": lambda: agreements.membership_add(
+            actor=auditor, user=world["newcomer"], organization=org(story["supplier"]), role=Membership.Role.PUBLISHER),
+        "catalog.category_create": lambda: catalog_categories.category_create(actor=auditor, name="A new need"),
         "catalog.listings_import_csv": lambda: catalog_imports.listings_import_csv(
             actor=auditor, framework=framework, file="title\nx\n"),
         "selection.requirement_create": lambda: selection.requirement_create(actor=auditor, details=RequirementInput(title="x")),
@@ -389,6 +396,12 @@ def service_calls(world) -> dict:
 REFUSED_AS_NOT_FOUND: set[str] = set()
 
 
+def services_taking_an_actor() -> set[str]:
+    from tests.marketplace.test_service_authorization import services_taking_an_actor as enumerate_services
+
+    return enumerate_services()
+
+
 def test_every_service_that_takes_an_actor_refuses_oversight(world):
     from common.errors import DomainError, Forbidden, NotFound
 
@@ -408,6 +421,6 @@ def test_every_service_that_takes_an_actor_refuses_oversight(world):
     refused_otherwise = {name: outcome for name, outcome in outcomes.items()
                          if outcome != "forbidden" and not (outcome == "not found")}
     assert refused_otherwise == {}, "\n".join(f"{k}: {v}" for k, v in refused_otherwise.items())
-    assert len(outcomes) == 45
+    assert len(outcomes) == len(services_taking_an_actor())
     assert sorted(name for name, outcome in outcomes.items() if outcome == "not found") == sorted(REFUSED_AS_NOT_FOUND)
     assert domain_state() == before

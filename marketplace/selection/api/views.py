@@ -204,7 +204,7 @@ class SearchExportView(APIView):
         content, content_type, filename = snapshot_file(
             search, export_format=export_format, link_for=lambda listing_id: listing_link(request, listing_id)
         )
-        search_export_record(actor=request.user, search=search, export_format=export_format)
+        search_export_record(reader=request.user, search=search, export_format=export_format)
         return _file_response(content, content_type, filename)
 
 
@@ -226,7 +226,7 @@ class SearchComparisonView(APIView):
             return Response(comparison_data(comparison))
         export_format = _export_format(request)
         content, content_type, filename = comparison_file(comparison, export_format=export_format)
-        search_export_record(actor=request.user, search=search, export_format=f"comparison-{export_format}")
+        search_export_record(reader=request.user, search=search, export_format=f"comparison-{export_format}")
         return _file_response(content, content_type, filename)
 
 

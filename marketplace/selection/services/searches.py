@@ -181,11 +181,13 @@ def search_freeze(*, actor: User, search_id: int) -> SavedSearch:
 
 
 @transaction.atomic
-def search_export_record(*, actor: User, search: SavedSearch, export_format: str) -> None:
-    """Record that ``actor`` downloaded the frozen snapshot (or its comparison). The search is already scoped."""
+def search_export_record(*, reader: User, search: SavedSearch, export_format: str) -> None:
+    """Record that ``reader`` downloaded the frozen snapshot (or its comparison). A read, not an action:
+    anyone the selectors let see the search may download it, auditors included, and each download is
+    on the trail. The search is already scoped by the caller."""
     if search.status != SavedSearch.Status.FROZEN:
         raise Conflict(_("Only an ended search can be exported."), code="search_not_frozen")
-    audit_record(action="search.exported", actor=actor, organization=search.organization, target=search,
+    audit_record(action="search.exported", actor=reader, organization=search.organization, target=search,
                  payload={"format": export_format, "entries_hash": search.entries_hash,
                           "result_count": search.result_count})
 

@@ -120,7 +120,7 @@ def search_export(request, pk):
     content, content_type, filename = snapshot_file(
         search, export_format=export_format, link_for=lambda listing_id: listing_link(request, listing_id)
     )
-    search_export_record(actor=request.user, search=search, export_format=export_format)
+    search_export_record(reader=request.user, search=search, export_format=export_format)
     return download(content, content_type, filename)
 
 
@@ -143,6 +143,6 @@ def search_comparison_download(request, pk):
     export_format = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
     content, content_type, filename = comparison_file(selectors.comparison_build(search=search),
                                                       export_format=export_format)
-    search_export_record(actor=request.user, search=search, export_format=f"comparison-{export_format}")
+    search_export_record(reader=request.user, search=search, export_format=f"comparison-{export_format}")
     return download(content, content_type, filename)
 
