@@ -1,5 +1,5 @@
 """The layout's rules, checked on the code itself (no database): no import cycles, not even through
-imports inside functions; the apps import each other in one direction only (DESIGN §2); no app-code
+imports inside functions; the apps import each other in one direction only; no app-code
 module over 400 lines; no function of radon grade E or F. Each test prints every offender it finds."""
 
 from __future__ import annotations
@@ -171,7 +171,7 @@ def forbidden_imports(graph) -> list[str]:
 
 
 def test_apps_import_each_other_in_one_direction_only_and_no_app_imports_config(graph):
-    """DESIGN §2: audit and common know no app; agreements <- catalog <- marketplace; only config (and
+    """audit and common know no app; agreements <- catalog <- marketplace; only config (and
     manage.py, wsgi/asgi inside it) imports config: apps reach settings and template tags through Django."""
     offenders = forbidden_imports(graph)
     print("\n".join(offenders))

@@ -1,4 +1,4 @@
-"""OpenAPI post-processing: every operation documents the one error shape (DESIGN §7) for the
+"""OpenAPI post-processing: every operation documents the one error shape for the
 statuses it can answer with, so a client generated from the schema knows what a refusal looks like."""
 
 from __future__ import annotations

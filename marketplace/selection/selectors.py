@@ -1,6 +1,6 @@
 """Reads of the buyer's selection: requirements, saved searches, snapshots and the comparison.
 
-Scoping (DESIGN §4.6): buyer users see their own organization's requirements and searches;
+Scoping: buyer users see their own organization's requirements and searches;
 oversight users see everything (and change nothing: the services refuse them); everybody else
 sees nothing, so a lookup answers "not found" rather than revealing that the object exists.
 """

@@ -1,4 +1,4 @@
-"""The permission matrix (issue 8, DESIGN §4.6): a GET of every URL pattern of the project (admin
+"""The permission matrix (issue 8): a GET of every URL pattern of the project (admin
 aside: it is staff-only and covered elsewhere), for every kind of actor, with path arguments naming
 real objects of buyer A and of its supplier S1, and the status each actor must get.
 
@@ -266,7 +266,7 @@ def test_every_url_name_is_in_the_matrix():
 
 
 # Outsiders to A's objects (and to S1's): buyer B and supplier S2 everywhere; the authority except
-# on competitions under its framework and on listings it reviews (DESIGN §3: the authority publishes).
+# on competitions under its framework and on listings it reviews (the authority publishes).
 PUBLIC_ROWS = {PUBLIC, SIGNED_IN_API, SIGNED_IN_PAGE}
 
 

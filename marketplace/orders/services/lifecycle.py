@@ -76,7 +76,7 @@ class OrderLineSpec:
 
 
 def _agreed_price(*, version: ListingVersion, unit_price: Decimal | None) -> Decimal:
-    """The agreed price, never above the listing version's price (DESIGN §4.1)."""
+    """The agreed price, never above the listing version's price."""
     if unit_price is None:
         return version.unit_price
     price = read_price(unit_price, field="unit_price")

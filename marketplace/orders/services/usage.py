@@ -1,6 +1,6 @@
 """Posting usage against an order: accepted within the caps, or rejected with its reason; once per key.
 
-Money rules (DESIGN §4 invariant 4):
+Money rules:
 
 * The cap check and the increment are one conditional UPDATE
   (``UPDATE order SET spent = spent + x WHERE status = 'active' AND spent <= cap - x``); the row
