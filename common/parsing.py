@@ -184,7 +184,8 @@ def read_integer(value: Any, *, field: str, low: int, high: int, errors: FieldEr
         number = value
     else:
         text = str(value).strip()
-        number = int(text) if text.lstrip("+-").isdigit() and len(text) < 30 else None
+        digits = text.lstrip("+-")
+        number = int(text) if digits.isascii() and digits.isdigit() and len(text) < 30 else None
     if number is None:
         _refuse(errors, field, Problem.NOT_WHOLE, _("Enter a whole number."))
         return None
@@ -202,7 +203,7 @@ def read_row_id(value: Any, *, field: str, errors: FieldErrors | None = None, re
             _refuse(errors, field, Problem.REQUIRED, _("Choose one from the list."))
         return None
     text = str(value).strip() if not isinstance(value, bool) else ""
-    if not text.isdigit() or len(text) > 19 or not 0 < int(text) <= MAX_ROW_ID:
+    if not (text.isascii() and text.isdigit()) or len(text) > 19 or not 0 < int(text) <= MAX_ROW_ID:
         _refuse(errors, field, Problem.UNKNOWN_ID, _("Choose one from the list."))
         return None
     return int(text)

@@ -85,7 +85,8 @@ def test_whole_numbers_within_bounds(value, expected):
 
 @pytest.mark.parametrize(("value", "problem"), [
     ("1.5", Problem.NOT_WHOLE), ("x", Problem.NOT_WHOLE), (True, Problem.NOT_WHOLE), ("0", Problem.OUT_OF_RANGE),
-    ("101", Problem.OUT_OF_RANGE), ("9" * 40, Problem.NOT_WHOLE), ("", Problem.REQUIRED),
+    ("101", Problem.OUT_OF_RANGE), ("9" * 40, Problem.NOT_WHOLE), ("", Problem.REQUIRED), ("²", Problem.NOT_WHOLE),
+    ("١٢", Problem.NOT_WHOLE),
 ])
 def test_whole_numbers_refused(value, problem):
     assert refused(read_integer, value, low=1, high=100) == {"x": [problem]}
@@ -94,7 +95,7 @@ def test_whole_numbers_refused(value, problem):
 def test_row_ids_name_a_row_a_database_can_hold():
     assert read_row_id("42", field="line") == 42
     assert read_row_id(str(2**63 - 1), field="line") == 2**63 - 1
-    for value in ("0", "-1", str(2**63), "1.0", "abc", "1" * 30):
+    for value in ("0", "-1", str(2**63), "1.0", "abc", "1" * 30, "²", "١٢"):
         assert refused(read_row_id, value) == {"x": [Problem.UNKNOWN_ID]}
 
 
