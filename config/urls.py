@@ -4,7 +4,6 @@ from django.urls import include, path
 
 from catalog.views.home import home
 from config.security import ThrottledLoginView
-from marketplace.notifications.views import notification_list, notification_read
 
 urlpatterns = [
     path("", home, name="home"),
@@ -14,8 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api.urls")),
     path("orders/", include("marketplace.orders.urls")),
-    path("notifications/", notification_list, name="notifications"),
-    path("notifications/read/", notification_read, name="notifications-read"),
+    path("notifications/", include("marketplace.notifications.urls")),
     path("", include("catalog.urls")),
     path("competitions/", include("marketplace.competitions.urls")),
     path("buyer/", include("marketplace.selection.urls")),
