@@ -11,6 +11,7 @@ from django.utils import translation
 
 from agreements.models import Membership, Organization
 from config.middleware import DatabaseOutageMiddleware
+from marketplace.notifications.models import Notification
 from marketplace.orders.models import CallOffOrder, UsageRecord
 from marketplace.selection.models import SavedSearch
 from tests.clock import months_from_this_month
@@ -103,6 +104,28 @@ def test_a_page_during_an_outage_is_the_self_contained_503_page_in_the_users_lan
     assert f'<html lang="{language}">' in text
     assert translate("The service is unavailable for a moment") in text
     assert 'class="site-header"' not in text  # not the site layout: it would need the database itself
+
+
+@pytest.mark.django_db
+def test_a_page_post_whose_middleware_meets_the_outage_is_503_not_500():
+    """The oversight guard reads the session user before the view runs: the error is raised in a
+    middleware, where Django turns it into its 500 before this project's middleware sees it."""
+    client = Client(raise_request_exception=False)  # the test client would re-raise what Django logged
+    user = member(Organization.Kind.BUYER, Membership.Role.REQUESTER)
+    client.force_login(user)
+    unread = Notification.objects.create(
+        recipient=user, organization=user.memberships.get().organization, kind="order.threshold",
+        subject="Half the cap is spent", body="Order CO-1 has spent half its cap.", dedupe_key="threshold-50",
+    )
+
+    with connection.execute_wrapper(_refuse_every_query):
+        response = client.post("/notifications/read/", HTTP_ACCEPT_LANGUAGE="es")
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert '<html lang="es">' in response.content.decode()
+    unread.refresh_from_db()
+    assert unread.read_at is None
 
 
 def test_other_errors_are_left_to_django():
