@@ -5,8 +5,9 @@
 ``503.html`` page elsewhere, in the user's language. The API's exception handler (config/api/errors.py)
 answers the same for DRF views. A database error raised outside a view (a middleware reading the session
 user, the session saved after the view) has already become Django's 500 when it reaches this middleware:
-``got_request_exception`` marks the request, and the middleware answers 503 instead. The failed request's transaction has been rolled back; connections
-recover by themselves (``CONN_HEALTH_CHECKS``) on the next request.
+``got_request_exception`` marks the request, and the middleware answers 503 instead. The failed request's
+transaction has been rolled back; connections recover by themselves (``CONN_HEALTH_CHECKS``) on the next
+request.
 """
 
 from __future__ import annotations
