@@ -287,6 +287,8 @@ CELERY_TASK_ROUTES = {
 INSTALLED_APPS.append("csp")
 MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
 MIDDLEWARE.insert(0, "config.security.RequestSizeLimitMiddleware")
+# A database outage answers 503 with Retry-After, never 500 (config/middleware.py).
+MIDDLEWARE.insert(MIDDLEWARE.index("csp.middleware.CSPMiddleware") + 1, "config.middleware.DatabaseOutageMiddleware")
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

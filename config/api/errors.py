@@ -17,6 +17,12 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from common.errors import DomainError, error_body
+from config.middleware import (
+    DATABASE_ERRORS,
+    RETRY_AFTER_SECONDS,
+    database_unavailable_body,
+    log_database_outage,
+)
 from config.security import lockout_message, login_lock_of
 
 
@@ -40,6 +46,13 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, DATABASE_ERRORS):  # a database outage: retry shortly (config/middleware.py)
+        request = context.get("request")
+        log_database_outage(request, exc)
+        return Response(
+            database_unavailable_body(request), status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"},
+        )
     if isinstance(exc, DomainError):
         return Response(
             error_body(code=exc.code, message=exc.message, fields=exc.fields, **exc.extra), status=exc.status

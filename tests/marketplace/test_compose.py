@@ -36,7 +36,15 @@ def test_postgres_and_redis_images_and_healthchecks(services):
 def test_web_runs_gunicorn_and_has_a_healthcheck(services):
     web = services["web"]
     assert web["command"][:2] == ["gunicorn", "config.wsgi:application"]
-    assert "/api/v1/frameworks/" in " ".join(web["healthcheck"]["test"])
+    test = web["healthcheck"]["test"]
+    assert test[:3] == ["CMD", "python", "-c"]
+    script = test[3]
+    # Readiness, not a page: 503 (urlopen raises, the check fails) until database, cache and broker answer.
+    assert "urllib.request.Request('http://127.0.0.1:8000/readyz', " in script
+    # Sent as the TLS proxy would: an allowed host and HTTPS, or SECURE_SSL_REDIRECT answers 301 instead.
+    assert "headers={'Host': host, 'X-Forwarded-Proto': 'https'}" in script
+    assert "host = os.environ['DJANGO_ALLOWED_HOSTS'].split(',')[0]" in script
+    assert web["healthcheck"]["timeout"] == "10s"
 
 
 def test_worker_and_beat_run_celery(services):

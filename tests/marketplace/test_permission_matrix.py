@@ -72,6 +72,8 @@ PUBLISHED_OR_DRAFT_PAGE = {"published": PUBLIC, "draft": "404 404 404 200 404 20
 # URL name -> expected statuses of a GET. A new URL name without a row fails test_every_url_is_in_the_matrix.
 MATRIX: dict[str, str | dict[str, str]] = {
     "home": PUBLIC,
+    "healthz": PUBLIC,  # process up (config/health.py)
+    "readyz": PUBLIC,  # database, migrations, cache, broker: 200 when all answer
     "login": PUBLIC,
     "logout": "405 405 405 405 405 405 405",
     "set_language": "302 302 302 302 302 302 302",
