@@ -16,6 +16,7 @@ from marketplace.selection.models import SavedSearch
 from tests.clock import months_from_this_month
 from tests.conftest import signed_in_browser
 from tests.factories import FrameworkFactory
+from tests.marketplace.factories_competitions import close, create_competition, publish, submit
 from tests.marketplace.factories_orders import OrderFactory, order_parties, record_usage
 from tests.marketplace.factories_selection import (
     add_criterion,
@@ -229,3 +230,23 @@ def test_comparison_csv_in_spanish_names_the_currency_column():
         ["Pacific Data", "Pacific compute", "vCPU-hour", "0.150000", "PEN", "150.00"],
     ]
 
+
+
+# ------------------------------------------------------------------ competitions: ceilings and quotes
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("en", [f'<td class="num">0.25{NBSP}PEN</td>', f'<td class="num">240.00{NBSP}PEN</td>',
+            f"vCPU-hour: 0.20{NBSP}PEN<br>GB-month: 0.08{NBSP}PEN"]),
+    ("es", [f'<td class="num">0,25{NBSP}PEN</td>', f'<td class="num">240,00{NBSP}PEN</td>',
+            f"vCPU-hour: 0,20{NBSP}PEN<br>GB-month: 0,08{NBSP}PEN"]),
+])
+def test_competition_page_shows_ceilings_quote_totals_and_unit_prices_with_their_currency(
+        buyer_user, supplier_user, lot, language, expected):
+    competition = publish(buyer_user, create_competition(buyer_user, lot))
+    submit(supplier_user, competition, "0.20", "0.08")  # 1000 × 0.20 + 500 × 0.08
+    close(competition)
+
+    body = _browser(buyer_user, language).get(f"/competitions/{competition.pk}/").content.decode()
+
+    assert [text for text in expected if text not in body] == []
