@@ -231,13 +231,17 @@ def search_page(request):
     notices = _ignored_notices(ignored)
     result, page, description, error = _search(request, query, _page_number(request), notices)
     names = FacetNames.load() if result else None
+    lots = {lot.pk: lot for lot in Lot.objects.select_related("framework")}
     context = {
         "query": query, "q": " ".join(query.get("q", [])), "sort": (query.get("sort") or ["relevance"])[0],
         "result": result, "errors": _error_summary(error), "notices": notices,
         "query_url": _url(query), "description": description,
         "groups": _facet_groups(names, result, query) if result else [],
         "active": _active_filters(names, query) if result else [],
-        "lots": {lot.pk: lot for lot in Lot.objects.select_related("framework")},
+        "lots": lots,
+        # Each hit with its framework's currency, from the lots already read (no query per hit).
+        "hits": [(hit, lots[hit.lot_id].framework.currency if hit.lot_id in lots else "")
+                 for hit in (result.results if result else [])],
         "pages": _page_links(query, page, result.pages) if result else [], "price_max": typed_price_max,
         "in_stock": bool(query.get("in_stock")),
         "hidden": [(k, v) for k, vs in query.items() if k in ("framework", "supplier") for v in vs],

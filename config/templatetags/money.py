@@ -1,6 +1,7 @@
 """Locale-aware money and price formatting for templates: ``{% load money %}``.
 
-``{{ order.cap|money:currency }}`` -> ``1,234.50 PEN`` in English, ``1.234,50 PEN`` in Spanish.
+``{{ order.cap|money:currency }}`` -> ``1,234.50 PEN`` in English, ``1.234,50 PEN`` in Spanish, with a
+non-breaking space (U+00A0) between the number and the code so that a line never breaks inside an amount.
 ``{{ order.spent|money }}`` -> the amount alone. ``{{ line.unit_price|price }}`` -> a unit price with at
 least 2 and at most 6 decimals (``0.1234``). Values that are not numbers are shown as they are, and an
 empty value (``None`` or ``""``) becomes ``""`` so that ``|default:"–"`` can follow.
@@ -14,6 +15,9 @@ from common.money import amount_text, finite_decimal, price_text, quantity_text
 
 register = template.Library()
 
+# Between a number and its currency code: a non-breaking space, so "PEN" never wraps away from its number.
+CURRENCY_SEPARATOR = "\u00a0"
+
 
 def _shown(value, currency: str, number_text) -> str:
     """``number_text(value)`` with the currency after it; "" for an empty value, anything that is not
@@ -23,7 +27,7 @@ def _shown(value, currency: str, number_text) -> str:
     if finite_decimal(value) is None:
         return str(value)
     text = number_text(value)
-    return f"{text} {currency}" if currency else text
+    return f"{text}{CURRENCY_SEPARATOR}{currency}" if currency else text
 
 
 @register.filter
@@ -36,12 +40,6 @@ def money(value, currency: str = "") -> str:
 def price(value, currency: str = "") -> str:
     """A unit price: at least 2 decimals, up to 6, no trailing zeros beyond 2 (0.100000 -> 0.10)."""
     return _shown(value, currency, price_text)
-
-
-@register.filter
-def exact_price(value, currency: str = "") -> str:
-    """A unit price with all 6 of its stored decimals (0.100000): the agreed price on an order line."""
-    return _shown(value, currency, lambda number: amount_text(number, 6))
 
 
 @register.filter

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -51,12 +52,17 @@ def snapshot_header(search: SavedSearch) -> list[list[Any]]:
     ]
 
 
-SNAPSHOT_COLUMNS = ["rank", "supplier", "title", "summary", "unit", "unit_price", "link", "contact_email",
+SNAPSHOT_COLUMNS = ["rank", "supplier", "title", "summary", "unit", "unit_price", "currency", "link", "contact_email",
                     "contact_phone"]
 
 
+def _currency_column() -> str:
+    # The framework field's own name ("currency" / "moneda"): the same word, no new message.
+    return capfirst(_("currency"))
+
+
 def snapshot_columns() -> list[str]:
-    return [_("Rank"), _("Supplier"), _("Title"), _("Summary"), _("Unit"), _("Unit price"), _("Link"),
+    return [_("Rank"), _("Supplier"), _("Title"), _("Summary"), _("Unit"), _("Unit price"), _currency_column(), _("Link"),
             _("Supplier e-mail"), _("Supplier phone")]
 
 
@@ -66,7 +72,7 @@ def snapshot_rows(search: SavedSearch, *, link_for: Callable[[int], str]) -> lis
         version = entry.listing_version
         rows.append([
             entry.rank, entry.supplier.name, version.title, version.summary, entry.unit, entry.unit_price,
-            link_for(version.listing_id), entry.supplier.contact_email, entry.supplier.contact_phone,
+            version.framework.currency, link_for(version.listing_id), entry.supplier.contact_email, entry.supplier.contact_phone,
         ])
     return rows
 
@@ -75,7 +81,7 @@ RESULT_WORDS = {MET: gettext_lazy("met"), NOT_MET: gettext_lazy("not met"), JUDG
 
 
 def comparison_columns(comparison: Comparison) -> list[str]:
-    columns = [_("Rank"), _("Supplier"), _("Title"), _("Unit"), _("Unit price"), _("Estimated total"),
+    columns = [_("Rank"), _("Supplier"), _("Title"), _("Unit"), _("Unit price"), _currency_column(), _("Estimated total"),
                _("Difference to lowest"), _("Meets every essential requirement"), _("Lowest compliant")]
     columns += [_("Essential: %(text)s") % {"text": item.text} for item in comparison.essential]
     columns += [_("Desired met"), _("Features"), _("Exit and portability"), _("Stock"), _("Lead time (days)")]
@@ -88,6 +94,7 @@ def comparison_rows(comparison: Comparison) -> list[list[Any]]:
         version = row.version
         rows.append([
             row.entry.rank, row.entry.supplier.name, version.title, row.entry.unit, row.entry.unit_price,
+            version.framework.currency,
             row.estimated_total if row.estimated_total is not None else "",
             row.price_difference if row.price_difference is not None else "",
             _("yes") if row.essential_compliant else _("no"), _("yes") if row.is_lowest else "",

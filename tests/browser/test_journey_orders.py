@@ -67,8 +67,8 @@ def test_two_person_activation_then_usage_up_to_the_cap(page, open_page, live_se
     # The order page shows it capped, spend equal to the cap, the chart and the refused post.
     approver.reload()
     expect(summary_of(approver)).to_contain_text(re.compile(r"Status\s*Capped"))
-    expect(summary_of(approver)).to_contain_text(re.compile(r"Cap\s*10\.00 PEN"))
-    expect(summary_of(approver)).to_contain_text(re.compile(r"Spent\s*10\.00 \(100%\)"))
+    expect(summary_of(approver)).to_contain_text(re.compile(r"Cap\s*10\.00\u00a0PEN"))
+    expect(summary_of(approver)).to_contain_text(re.compile(r"Spent\s*10\.00\u00a0PEN \(100%\)"))
     expect(summary_of(approver)).to_contain_text(re.compile(r"Remaining\s*0\.00"))
     chart = approver.locator("figure svg")
     expect(chart).to_have_count(1)

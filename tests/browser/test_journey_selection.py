@@ -105,14 +105,14 @@ def test_buyer_searches_by_need_saves_ends_compares_and_awards_with_justificatio
     expect(cheaper).to_contain_text("Lowest compliant total")
     expect(cheaper).to_contain_text("8.00")
     dearer = comparison.locator("tbody tr").filter(has_text="Backup vault")
-    expect(dearer).to_contain_text(re.compile(r"10\.00\s*2\.00 above the lowest compliant"))
+    expect(dearer).to_contain_text(re.compile(r"10\.00\u00a0PEN\s*2\.00\u00a0PEN above the lowest compliant"))
     expect(dearer).not_to_contain_text("Lowest compliant total")
     page.get_by_role("link", name="Choose this Backup vault").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Award")
     expect(page.get_by_label("1. Backup vault – Andes Cloud S.A.C.").or_(
         page.get_by_label("2. Backup vault – Andes Cloud S.A.C."))).to_be_checked()
-    expect(page.locator("main .notification")).to_contain_text("(difference 2.00 PEN)")
+    expect(page.locator("main .notification")).to_contain_text("(difference 2.00\u00a0PEN)")
     page.get_by_label("Why this option meets the need best").fill("Restores are tested every month.")
     page.get_by_label("Order cap").fill("500.00")
     page.get_by_label("Order starts").fill(today.isoformat())
@@ -136,8 +136,8 @@ def test_buyer_searches_by_need_saves_ends_compares_and_awards_with_justificatio
     page.get_by_role("link", name=order.reference).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Call-off order {order.reference}")
     expect(page.locator("dl.summary-list").first).to_contain_text(re.compile(r"Status\s*Draft"))
-    expect(page.locator("dl.summary-list").first).to_contain_text(re.compile(r"Cap\s*500\.00 PEN"))
-    expect(page.get_by_role("row", name=re.compile(r"Backup vault vCPU-hour 0\.100000"))).to_be_visible()
+    expect(page.locator("dl.summary-list").first).to_contain_text(re.compile(r"Cap\s*500\.00\u00a0PEN"))
+    expect(page.get_by_role("row", name=re.compile(r"Backup vault vCPU-hour 0\.10\sPEN"))).to_be_visible()
     requirement = Requirement.objects.get()
     assert (requirement.status, order.status, str(order.cap), order.created_by.username) == (
         "awarded", "draft", "500.00", "ana")

@@ -61,8 +61,8 @@ def test_listing_page_shows_price_ceiling_version_and_exit_statement(corpus):
     listing = corpus["listings"]["backup_peru"]
     body = Client().get(f"/listings/{listing.pk}/").content.decode()
     assert "Backup vault" in body
-    assert "0.10 PEN per vCPU-hour" in body
-    assert "0.25 PEN per vCPU-hour" in body
+    assert "0.10\u00a0PEN per vCPU-hour" in body
+    assert "0.25\u00a0PEN per vCPU-hour" in body
     assert "Version 1, published" in body
     assert "Export all data as open formats on exit." in body
 

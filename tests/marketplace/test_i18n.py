@@ -14,7 +14,7 @@ from django.test import Client
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from config.templatetags.money import exact_price, money, price, quantity
+from config.templatetags.money import money, price, quantity
 from marketplace.notifications.models import Notification
 from marketplace.orders.models import CallOffOrder, UsageRecord
 from marketplace.oversight.selectors import csv_column_labels
@@ -26,6 +26,7 @@ from tests.marketplace.factories_orders import OrderFactory, order_parties
 
 CATALOG = Path(settings.BASE_DIR) / "locale" / "es" / "LC_MESSAGES"
 PLACEHOLDER = re.compile(r"%(?:\([^)]+\))?[sdif%]")
+NBSP = "\u00a0"  # between an amount and its currency code
 
 
 def _po() -> polib.POFile:
@@ -186,14 +187,14 @@ def test_order_page_in_spanish_writes_money_and_dates_the_spanish_way():
     english = _browser(parties["requester"], "en").get(f"/orders/{order.pk}/").content.decode()
 
     assert f"<h1>Orden de compra derivada {order.reference}</h1>" in spanish
-    assert "<dd>1.234,50 PEN</dd>" in spanish
+    assert f"<dd>1.234,50{NBSP}PEN</dd>" in spanish
     assert "<dd>1 de enero de 2026 – 31 de diciembre de 2027</dd>" in spanish
-    assert "<dd>0,00 (0%)</dd>" in spanish
-    assert "<td class=\"num\">0,200000</td>" in spanish
+    assert f"<dd>0,00{NBSP}PEN (0%)</dd>" in spanish
+    assert f"<td class=\"num\">0,20{NBSP}PEN</td>" in spanish  # the line's unit price 0.200000
     assert f"<h1>Call-off order {order.reference}</h1>" in english
-    assert "<dd>1,234.50 PEN</dd>" in english
+    assert f"<dd>1,234.50{NBSP}PEN</dd>" in english
     assert "<dd>Jan. 1, 2026 – Dec. 31, 2027</dd>" in english
-    assert "<td class=\"num\">0.200000</td>" in english
+    assert f"<td class=\"num\">0.20{NBSP}PEN</td>" in english
 
 
 @pytest.mark.django_db
@@ -204,7 +205,7 @@ def test_order_list_in_spanish():
     html = _browser(parties["requester"], "es").get("/orders/").content.decode()
 
     assert "<h1>Órdenes de compra derivadas</h1>" in html
-    assert "25.000,00 PEN" in html
+    assert f"25.000,00{NBSP}PEN" in html
     assert "Activa" in html
 
 
@@ -217,9 +218,9 @@ def test_catalog_pages_in_spanish(corpus):  # noqa: F811
 
     assert "2 resultados" in results
     assert "Quitar el filtro:" in results
-    assert "0,10 por vCPU-hour" in results
-    assert "0,10 PEN por vCPU-hour" in page
-    assert "0,25 PEN por vCPU-hour" in page
+    assert f"0,10{NBSP}PEN por vCPU-hour" in results
+    assert f"0,10{NBSP}PEN por vCPU-hour" in page
+    assert f"0,25{NBSP}PEN por vCPU-hour" in page
     assert "Versión 1, publicada el " in page
 
 
@@ -227,15 +228,17 @@ def test_catalog_pages_in_spanish(corpus):  # noqa: F811
 
 
 @pytest.mark.parametrize(("language", "expected"), [
-    ("en", ["1,234.50 PEN", "1,234,567.50", "0.00", "-12.30 COP", "0.1234", "0.10", "1,500.10 PEN", "0.100000"]),
-    ("es", ["1.234,50 PEN", "1.234.567,50", "0,00", "-12,30 COP", "0,1234", "0,10", "1.500,10 PEN", "0,100000"]),
+    ("en", ["1,234.50\u00a0PEN", "1,234,567.50", "0.00", "-12.30\u00a0COP", "0.1234", "0.10", "1,500.10\u00a0PEN",
+            "0.065\u00a0PEN"]),
+    ("es", ["1.234,50\u00a0PEN", "1.234.567,50", "0,00", "-12,30\u00a0COP", "0,1234", "0,10", "1.500,10\u00a0PEN",
+            "0,065\u00a0PEN"]),
 ])
 def test_money_and_price_filters_group_and_separate_as_the_language_does(language, expected):
     with translation.override(language):
         written = [
             money(Decimal("1234.5"), "PEN"), money("1234567.505"), money(Decimal("0")), money(Decimal("-12.3"), "COP"),
             price(Decimal("0.123400")), price(Decimal("0.100000")), price("1500.1", "PEN"),
-            exact_price(Decimal("0.1")),
+            price(Decimal("0.065000"), "PEN"),
         ]
 
     assert written == expected
@@ -264,7 +267,7 @@ def test_money_filter_in_a_template_with_a_default():
     with translation.override("es"):
         text = template.render(Context({"a": Decimal("98765.4"), "b": None, "c": Decimal("0.250000")}))
 
-    assert text == "98.765,40 PEN|–|0,25"
+    assert text == f"98.765,40{NBSP}PEN|–|0,25"
 
 
 @pytest.mark.parametrize(("language", "expected"), [
@@ -289,7 +292,7 @@ def test_export_headers_are_translated():
     with translation.override("en"):
         english_log = csv_column_labels()
 
-    assert snapshot == ["Posición", "Proveedor", "Título", "Resumen", "Unidad", "Precio unitario", "Enlace",
+    assert snapshot == ["Posición", "Proveedor", "Título", "Resumen", "Unidad", "Precio unitario", "Moneda", "Enlace",
                         "Correo electrónico del proveedor", "Teléfono del proveedor"]
     assert log[:5] == ["id", "fecha", "entidad_compradora", "proveedor", "acuerdo_marco"]
     assert english_log[:5] == ["id", "date", "buyer", "supplier", "framework"]
@@ -310,9 +313,9 @@ def test_statement_csv_headers_follow_the_language():
     spanish = lines(buyer.get(f"/api/v1/orders/{order.pk}/statements/{months_from_this_month(-9):%Y-%m}.csv", HTTP_ACCEPT_LANGUAGE="es"))
     english = lines(buyer.get(f"/api/v1/orders/{order.pk}/statements/{months_from_this_month(-9):%Y-%m}.csv"))
 
-    assert spanish[0] == "orden,mes,linea,descripcion,unidad,precio_unitario,cantidad,importe,registros"
-    assert spanish[-1] == f"{order.reference},{months_from_this_month(-9):%Y-%m},,Total,,,,2.00,1"
-    assert english[0] == "order,month,line,description,unit,unit_price,quantity,amount,records"
+    assert spanish[0] == "orden,mes,linea,descripcion,unidad,precio_unitario,cantidad,importe,registros,moneda"
+    assert spanish[-1] == f"{order.reference},{months_from_this_month(-9):%Y-%m},,Total,,,,2.00,1,PEN"
+    assert english[0] == "order,month,line,description,unit,unit_price,quantity,amount,records,currency"
 
 
 @pytest.mark.django_db(transaction=False)

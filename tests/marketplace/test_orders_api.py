@@ -443,9 +443,9 @@ def test_statement_per_month_with_lines_totals_and_csv():
     assert csv_response.status_code == 200
     text = b"".join(csv_response).decode() if hasattr(csv_response, "streaming_content") else csv_response.content.decode()
     assert text.splitlines() == [
-        "order,month,line,description,unit,unit_price,quantity,amount,records",
-        f"{order.reference},{months_from_this_month(-9):%Y-%m},{line.pk},{line.description},vCPU-hour,0.200000,12.500000,2.50,2",
-        f"{order.reference},{months_from_this_month(-9):%Y-%m},,Total,,,,2.50,2",
+        "order,month,line,description,unit,unit_price,quantity,amount,records,currency",
+        f"{order.reference},{months_from_this_month(-9):%Y-%m},{line.pk},{line.description},vCPU-hour,0.200000,12.500000,2.50,2,PEN",
+        f"{order.reference},{months_from_this_month(-9):%Y-%m},,Total,,,,2.50,2,PEN",
     ]
     assert buyer.get(f"/api/v1/orders/{order.pk}/statements/{months_from_this_month(-7):%Y-%m}.csv").status_code == 404
 
@@ -485,7 +485,7 @@ def test_a_statement_produced_during_its_month_is_provisional_on_the_page_and_in
     assert page.count("Provisional: produced") == 1
     current_csv = b"".join(buyer.get(f"/api/v1/orders/{order.pk}/statements/{this_month}.csv")).decode()
     past_csv = b"".join(buyer.get(f"/api/v1/orders/{order.pk}/statements/{months_from_this_month(-9):%Y-%m}.csv")).decode()
-    assert current_csv.splitlines()[-1].endswith("Provisional: produced before the month ended,,,,,")
+    assert current_csv.splitlines()[-1].endswith("Provisional: produced before the month ended,,,,,,")
     assert "Provisional" not in past_csv
 
 

@@ -418,15 +418,18 @@ def test_export_csv_has_header_and_one_row_per_entry_and_is_recorded(buyer, mark
         ["Results", "3"],
         ["Entries hash (SHA-256)", search.entries_hash],
     ]
-    assert rows[8] == ["Rank", "Supplier", "Title", "Summary", "Unit", "Unit price", "Link", "Supplier e-mail",
-                       "Supplier phone"]
+    assert rows[8] == ["Rank", "Supplier", "Title", "Summary", "Unit", "Unit price", "Currency", "Link",
+                       "Supplier e-mail", "Supplier phone"]
     summary = "Virtual machines billed per vCPU-hour"
-    assert [row[:6] + row[7:] for row in rows[9:]] == [
-        ["1", "Pacific Data", "Pacific compute", summary, "vCPU-hour", "0.150000", "bids@pacific.example", "+51 1 222 2222"],
-        ["2", "Condor IT", "Condor compute", summary, "vCPU-hour", "0.180000", "hello@condor.example", "+51 1 333 3333"],
-        ["3", "Andes Cloud", "Andes compute", summary, "vCPU-hour", "0.200000", "sales@andes.example", "+51 1 111 1111"],
+    assert [row[:7] + row[8:] for row in rows[9:]] == [
+        ["1", "Pacific Data", "Pacific compute", summary, "vCPU-hour", "0.150000", "PEN", "bids@pacific.example",
+         "+51 1 222 2222"],
+        ["2", "Condor IT", "Condor compute", summary, "vCPU-hour", "0.180000", "PEN", "hello@condor.example",
+         "+51 1 333 3333"],
+        ["3", "Andes Cloud", "Andes compute", summary, "vCPU-hour", "0.200000", "PEN", "sales@andes.example",
+         "+51 1 111 1111"],
     ]
-    assert rows[9][6].startswith("http://testserver/") and str(market["pacific"].listing_id) in rows[9][6]
+    assert rows[9][7].startswith("http://testserver/") and str(market["pacific"].listing_id) in rows[9][7]
     event = AuditEvent.objects.get(action="search.exported")
     assert event.payload == {"format": "csv", "entries_hash": search.entries_hash, "result_count": 3}
     assert event.actor == buyer
@@ -451,12 +454,15 @@ def test_export_xlsx_reads_back_with_the_same_content(buyer, market):
         ["Ended at", search.frozen_at.isoformat()],
         ["Ended by", "ana"],
     ]
-    assert values[8][:6] == ["Rank", "Supplier", "Title", "Summary", "Unit", "Unit price"]
+    assert values[8][:7] == ["Rank", "Supplier", "Title", "Summary", "Unit", "Unit price", "Currency"]
     table = values[9:]
-    assert [(row[0], row[1], row[2], row[4], Decimal(str(row[5])), row[7], row[8]) for row in table] == [
-        (1, "Pacific Data", "Pacific compute", "vCPU-hour", Decimal("0.15"), "bids@pacific.example", "+51 1 222 2222"),
-        (2, "Condor IT", "Condor compute", "vCPU-hour", Decimal("0.18"), "hello@condor.example", "+51 1 333 3333"),
-        (3, "Andes Cloud", "Andes compute", "vCPU-hour", Decimal("0.2"), "sales@andes.example", "+51 1 111 1111"),
+    assert [(row[0], row[1], row[2], row[4], Decimal(str(row[5])), row[6], row[8], row[9]) for row in table] == [
+        (1, "Pacific Data", "Pacific compute", "vCPU-hour", Decimal("0.15"), "PEN", "bids@pacific.example",
+         "+51 1 222 2222"),
+        (2, "Condor IT", "Condor compute", "vCPU-hour", Decimal("0.18"), "PEN", "hello@condor.example",
+         "+51 1 333 3333"),
+        (3, "Andes Cloud", "Andes compute", "vCPU-hour", Decimal("0.2"), "PEN", "sales@andes.example",
+         "+51 1 111 1111"),
     ]
     assert AuditEvent.objects.get(action="search.exported").payload["format"] == "xlsx"
 
@@ -542,16 +548,16 @@ def test_comparison_csv_download_lists_each_entry_with_requirement_results(buyer
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     header_index = next(i for i, row in enumerate(rows) if row and row[0] == "Rank")
     header = rows[header_index]
-    assert header[:9] == ["Rank", "Supplier", "Title", "Unit", "Unit price", "Estimated total", "Difference to lowest",
-                          "Meets every essential requirement", "Lowest compliant"]
-    assert header[9:11] == ["Essential: Data stays in Peru", "Essential: Support in Spanish"]
+    assert header[:10] == ["Rank", "Supplier", "Title", "Unit", "Unit price", "Currency", "Estimated total",
+                           "Difference to lowest", "Meets every essential requirement", "Lowest compliant"]
+    assert header[10:12] == ["Essential: Data stays in Peru", "Essential: Support in Spanish"]
     table = rows[header_index + 1:]
-    assert [row[:11] for row in table] == [
-        ["1", "Pacific Data", "Pacific compute", "vCPU-hour", "0.150000", "1500.00", "-300.00", "no", "", "not met",
+    assert [row[:12] for row in table] == [
+        ["1", "Pacific Data", "Pacific compute", "vCPU-hour", "0.150000", "PEN", "1500.00", "-300.00", "no", "",
+         "not met", "needs judgement"],
+        ["2", "Condor IT", "Condor compute", "vCPU-hour", "0.180000", "PEN", "1800.00", "0.00", "yes", "yes", "met",
          "needs judgement"],
-        ["2", "Condor IT", "Condor compute", "vCPU-hour", "0.180000", "1800.00", "0.00", "yes", "yes", "met",
-         "needs judgement"],
-        ["3", "Andes Cloud", "Andes compute", "vCPU-hour", "0.200000", "2000.00", "200.00", "yes", "", "met",
+        ["3", "Andes Cloud", "Andes compute", "vCPU-hour", "0.200000", "PEN", "2000.00", "200.00", "yes", "", "met",
          "needs judgement"],
     ]
     assert AuditEvent.objects.get(action="search.exported").payload["format"] == "comparison-csv"

@@ -337,8 +337,8 @@ def test_comparison_says_how_far_each_total_is_above_or_below_the_lowest_complia
     content = _comparison_of_peru_hosting(buyer, market, estimate="1000")
 
     # Condor (PE, 180.00) is the lowest compliant; Andes (PE) costs 200.00; Pacific (US) 150.00.
-    assert "20.00 above the lowest compliant" in content
-    assert "30.00 below the lowest compliant" in content
+    assert "20.00\u00a0PEN above the lowest compliant" in content
+    assert "30.00\u00a0PEN below the lowest compliant" in content
     assert "+-" not in content and "+20.00" not in content
 
 

@@ -113,14 +113,16 @@ def statement_csv(*, statement: Statement) -> str:
     writer.writerow([pgettext("CSV column", "order"), pgettext("CSV column", "month"), pgettext("CSV column", "line"),
                      pgettext("CSV column", "description"), pgettext("CSV column", "unit"),
                      pgettext("CSV column", "unit_price"), pgettext("CSV column", "quantity"),
-                     pgettext("CSV column", "amount"), pgettext("CSV column", "records")])
+                     pgettext("CSV column", "amount"), pgettext("CSV column", "records"),
+                     pgettext("CSV column", "currency")])
     month = statement.month.strftime("%Y-%m")
+    currency = statement.order.framework.currency
     for line in statement.lines:
         writer.writerow(safe_row([statement.order.reference, month, line["line"], line["description"], line["unit"],
-                                  line["unit_price"], line["quantity"], line["amount"], line["records"]]))
+                                  line["unit_price"], line["quantity"], line["amount"], line["records"], currency]))
     writer.writerow([statement.order.reference, month, "", _("Total"), "", "", "", str(statement.total),
-                     statement.records])
+                     statement.records, currency])
     if not statement.is_final:
         writer.writerow([statement.order.reference, month, "", _("Provisional: produced before the month ended"),
-                         "", "", "", "", ""])
+                         "", "", "", "", "", ""])
     return buffer.getvalue()

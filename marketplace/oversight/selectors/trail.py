@@ -163,7 +163,7 @@ def selection_trail(*, user: User, award_id: Any) -> Trail:
     criteria = criteria_in_words(requirement=requirement)
     searches = list(requirement.searches.select_related("framework", "created_by", "frozen_by").order_by("created_at", "pk"))
     search = award.search or next((item for item in reversed(searches) if item.status == SavedSearch.Status.FROZEN), None)
-    entries = list(search.entries.select_related("supplier", "listing_version").order_by("rank")) if search else []
+    entries = list(search.entries.select_related("supplier", "listing_version__framework").order_by("rank")) if search else []
     frozen = search is not None and search.status == SavedSearch.Status.FROZEN
     competition = _competition_of(award)
     competing = _competition_part(user, competition)
