@@ -71,6 +71,8 @@ def check_cache() -> str:
     except Exception as error:
         logger.warning("Readiness: cache unreachable: %s", error)
         return "unreachable: the cache did not answer"
+    if getattr(cache, "is_falling_back", False):  # config.cache.FallbackRedisCache stood in for Redis
+        return "unreachable: limits are counted in this process's memory until it answers"
     return OK if answered == token else "not working: the cache did not return what was stored"
 
 

@@ -171,11 +171,12 @@ def test_defaults_without_environment():
     assert values["UPLOAD"] == [2 * 1024 * 1024, 5000]
 
 
-def test_cache_url_or_redis_url_selects_redis():
-    assert _settings(CACHE_URL="redis://127.0.0.1:6379/11")["CACHES"] == "django.core.cache.backends.redis.RedisCache"
+def test_cache_url_or_redis_url_selects_redis_with_its_fallback():
+    # Redis, with a memory cache of the process in its place while it is unreachable (config/cache.py).
+    assert _settings(CACHE_URL="redis://127.0.0.1:6379/11")["CACHES"] == "config.cache.FallbackRedisCache"
     values = _settings(REDIS_URL="redis://127.0.0.1:6379/12")
 
-    assert values["CACHES"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["CACHES"] == "config.cache.FallbackRedisCache"
     assert values["CACHE_LOCATION"] == "redis://127.0.0.1:6379/12"
 
 
