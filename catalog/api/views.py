@@ -23,8 +23,6 @@ def _query_of(request) -> dict:
 def _whole_param(request, key: str, default: int) -> int:
     """A page number or size; below 1 reads as 1 (the search also caps the page size)."""
     typed = request.query_params.get(key)
-    if typed is not None and not typed.isascii():  # common.parsing's int() would fail on digits such as "²"
-        typed = "?"
     number = read_integer(typed, field=key, low=-MAX_ROW_ID, high=MAX_ROW_ID, required=False)
     return max(1, default if number is None else number)
 

@@ -83,8 +83,6 @@ def clean_quantity(value: Any, errors: Errors, field: str) -> Decimal:
 
 def clean_optional_int(value: Any, errors: Errors, field: str, maximum: int = MAX_WHOLE_NUMBER) -> int | None:
     """A whole number from 0 to ``maximum`` (what the database column holds), or None when empty."""
-    if not str(value if value is not None else "").isascii():  # digits such as "²" are no number here
-        value = "?"
     return _read_into(errors, read_integer, value, field=field, low=0, high=maximum, required=False)
 
 
