@@ -8,6 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from common.money import AMOUNT_PLACES
 from marketplace.selection import selectors
 from marketplace.selection.models import Award, Requirement, RequirementCriterion, SavedSearch, SearchSnapshotEntry
 
@@ -98,7 +99,7 @@ class RequirementWriteSerializer(serializers.Serializer):
     category = serializers.IntegerField(required=False, allow_null=True)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     budget = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True,
-                                      min_value=0)
+                                      min_value=AMOUNT_PLACES)  # an amount is more than 0 (common.parsing)
     period_start = serializers.DateField(required=False, allow_null=True)
     period_end = serializers.DateField(required=False, allow_null=True)
     criteria = CriterionSerializer(many=True, required=False)
@@ -161,7 +162,7 @@ class AwardCreateSerializer(serializers.Serializer):
     listing_version = serializers.IntegerField()
     justification = serializers.CharField(allow_blank=True, required=False, default="")
     cheaper_option_reason = serializers.CharField(allow_blank=True, required=False, default="")
-    cap = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+    cap = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=AMOUNT_PLACES)  # an amount is more than 0 (common.parsing)
     start = serializers.DateField()
     end = serializers.DateField()
 
